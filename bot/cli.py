@@ -1,0 +1,156 @@
+"""The `newsqa` command line. The only module (with the REPL and the Discord bot) that prints."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from retrieval.errors import NewsQAError
+from retrieval.settings import Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Ask questions about news articles; every claim is cited to its source.",
+)
+console = Console()
+errors = Console(stderr=True)
+state = {"debug": False}
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+) -> None:
+    state["debug"] = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+
+
+def fail(exc: Exception) -> None:
+    """One clean line for an expected failure (a traceback only with --debug)."""
+    if state["debug"]:
+        raise exc
+    errors.print(f"[red]error:[/red] {exc}", highlight=False)
+    raise typer.Exit(1)
+
+
+def open_index(settings: Settings | None = None):
+    from retrieval.index import NewsIndex
+
+    return NewsIndex(settings or Settings())
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of articles.")],
+    prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
+    rebuild: Annotated[bool, typer.Option(help="Drop the index and build it again.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print problems.")] = False,
+) -> None:
+    """Index articles (.txt, .md, .html, .json, .jsonl) into the store."""
+    from retrieval.ingest import ingest as run_ingest
+    from retrieval.ingest import rebuild as drop_index
+
+    index = open_index()
+    try:
+        with index.writing():
+            if rebuild:
+                drop_index(index)
+            with Progress(
+                TextColumn("[progress.description]{task.description}"), BarColumn(),
+                MofNCompleteColumn(), TimeElapsedColumn(), console=errors,
+                transient=True, disable=quiet,
+            ) as bar:
+                task = bar.add_task("ingesting", total=None)
+
+                def progress(done: int, total: int, name: str) -> None:
+                    bar.update(task, completed=done, total=total, description=name[-40:])
+
+                report = run_ingest(index, paths, prune=prune, progress=progress)
+    except NewsQAError as exc:
+        fail(exc)
+    finally:
+        index.close()
+    for name, reason in report.skipped:
+        errors.print(f"[yellow]skipped[/yellow] {name}: {reason}", highlight=False)
+    for name, note in report.notes:
+        errors.print(f"[yellow]note[/yellow] {name}: {note}", highlight=False)
+    if not quiet or report.added or report.updated or report.pruned:
+        console.print(f"{report.summary()} → {index.data_dir}", highlight=False)
+    if not report.ingested_anything:
+        errors.print("[red]error:[/red] nothing could be ingested")
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", help="How many chunks.")] = 5,
+    filter_: Annotated[str, typer.Option("--filter", help="e.g. 'source=politics/* "
+                                         "since=2025-01-01'")] = "",
+) -> None:
+    """Show the best-matching chunks with their source, title and score."""
+    from retrieval.search import Retriever, SearchFilter
+
+    index = open_index()
+    try:
+        index.require()
+        result = Retriever(index).search(query, k, SearchFilter.parse(filter_))
+    except NewsQAError as exc:
+        fail(exc)
+    for n, hit in enumerate(result.hits, 1):
+        console.print(f"[bold]{n}. {hit.chunk.doc_id}[/bold] — {hit.chunk.title} "
+                      f"[dim](score {hit.score:.4f}, {hit.found_by})[/dim]", highlight=False)
+        console.print("   " + hit.chunk.text[:400].replace("\n", " "), highlight=False)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    k: Annotated[int | None, typer.Option("-k", help="How many chunks to retrieve.")] = None,
+    filter_: Annotated[str, typer.Option("--filter", help="e.g. 'outlet=CNN'")] = "",
+) -> None:
+    """Answer one question with cited sources."""
+    from bot.render import print_answer
+    from bot.service import AnswerService
+    from retrieval.search import SearchFilter
+
+    index = open_index()
+    try:
+        answer = AnswerService(index).ask(question, k=k, where=SearchFilter.parse(filter_))
+    except NewsQAError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_answer(console, answer)
+
+
+@app.command()
+def chat() -> None:
+    """Chat in the terminal: follow-up questions, /sources, /why, /filter and more."""
+    from bot.repl import run_repl
+
+    run_repl(Settings(), debug=state["debug"])
+
+
+@app.command()
+def stats() -> None:
+    """Documents, chunks, embedding model and where the store lives."""
+    index = open_index()
+    try:
+        index.require()
+        counts = index.catalog.counts()
+    except NewsQAError as exc:
+        fail(exc)
+    console.print(f"{counts['documents']} documents ({counts['aliases']} duplicates as aliases), "
+                  f"{counts['chunks']} chunks, model {index.store.model_name}, store "
+                  f"{index.settings.chroma_url or index.data_dir}", highlight=False)

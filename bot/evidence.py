@@ -1,0 +1,84 @@
+"""Does the evidence cover the question? Checked before any answer is written, in both modes.
+
+A question about something the articles never mention must be refused, not answered with the
+nearest sentence about something else: "What did the Dalai Lama say about the hostage deal?"
+retrieves hostage-deal sentences that never mention the Dalai Lama.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.question import Question, Term
+from retrieval.terms import words
+
+SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "ies", "ied", "ed", "es", "er", "s", "ly")
+
+
+def stem(word: str) -> str:
+    """A crude stem, enough to match 'missiles'/'missile' and 'collapsing'/'collapse'."""
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)].rstrip("e")
+    return word.rstrip("e") if len(word) > 3 else word
+
+
+class TextTerms:
+    """The words of a text, for fast term lookups."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lower = text.lower()
+        self.words = set(words(text))
+        self.stems = {stem(w) for w in self.words}
+
+    def has_word(self, word: str) -> bool:
+        if word in self.words:
+            return True
+        root = stem(word)
+        if root in self.stems:
+            return True
+        return len(root) >= 5 and any(s.startswith(root) or root.startswith(s)
+                                      for s in self.stems if len(s) >= 5)
+
+    def has_term(self, term: Term) -> bool:
+        if term.case_sensitive:
+            dotted = r"\.?".join(re.escape(c) for c in term.text)
+            return bool(re.search(rf"(?<![\w.]){dotted}\.?(?!\w)", self.text))
+        for variant in term.variants:
+            if " " in variant or "." in variant:
+                if re.search(rf"(?<!\w){re.escape(variant)}(?!\w)", self.lower):
+                    return True
+            elif self.has_word(variant):
+                return True
+        return False
+
+
+@dataclass
+class Coverage:
+    """Which articles mention every salient term of the question."""
+
+    covering_docs: set[str] = field(default_factory=set)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.covering_docs)
+
+
+def coverage(question: Question, articles: dict[str, str]) -> Coverage:
+    """`articles` maps doc id -> body (title included). An article covers the question when it
+    mentions all of its salient terms; a term no article mentions is reported as missing."""
+    result = Coverage()
+    seen_anywhere: set[str] = set()
+    for doc_id, text in articles.items():
+        terms = TextTerms(text)
+        found = {t.text for t in question.salient if terms.has_term(t)}
+        seen_anywhere |= found
+        if len(found) == len(question.salient):
+            result.covering_docs.add(doc_id)
+    result.missing = [t.text for t in question.salient if t.text not in seen_anywhere]
+    if not result.covering_docs and not result.missing:
+        result.missing = ["all of " + ", ".join(t.text for t in question.salient) + " together"]
+    return result

@@ -1,0 +1,236 @@
+"""The extractive answerer: the one to three sentences of the evidence that best answer the
+question, quoted verbatim, each cited to its article.
+
+Scoring follows the measured lessons in ../notes/extractive-answers.md: sentences are scored
+against the question's focus (a number for "how many", a name for "who"), they borrow context
+from their neighbours (answers often sit in the sentence after the best match, or in a quote),
+and only articles that mention every salient term of the question may supply the answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.evidence import TextTerms
+from bot.question import DATE, DURATION, NUMBER, Question
+from retrieval.catalog import Catalog
+from retrieval.search import Hit
+from retrieval.sentences import sentence_spans
+from retrieval.terms import STOPWORDS, words
+
+NOT_NAME_WORDS = frozenset(
+    """president secretary prime minister vice senator sen. gov. governor dr. mr. mrs. ms. general
+    gen. ambassador chancellor king queen prince pope speaker rep. judge justice chief
+    special envoy house council office department ministry agency center centre fund army
+    bank party union nations states kingdom security national news times street journal post
+    east west north south middle board peace cabinet room oval wealth sovereign atlantic
+    white state united european commission court republic democratic republican monday
+    tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december""".split()
+)
+PRONOUN_START = re.compile(
+    r"^[\"“‘]?(?:he|she|they|it|this|that|these|those|his|her|their|its|but|and|so)\b", re.I
+)
+CAPITALISED = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of|the|de|al|bin)?\s*[A-Z][\w’'.-]*)*")
+MIN_SCORE = 0.55
+# Share (IDF-weighted) of the question's content words that the answer sentence and its
+# neighbours must contain; words the corpus never uses weigh the most.
+MIN_COVERAGE = 0.3
+SECOND_SENTENCE_MARGIN = 0.12
+MAX_SENTENCES = 3
+
+
+@dataclass
+class Candidate:
+    """A sentence of a retrieved article that might answer the question."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    rank: int
+    index: int
+    score: float = 0.0
+    focus_hit: bool = False
+    coverage: float = 0.0
+
+
+@dataclass
+class Pick:
+    """A span of an article chosen for the answer (one sentence, or two with its context)."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+class ExtractiveAnswerer:
+    """Selects answer sentences from retrieved chunks."""
+
+    def __init__(self, embeddings, catalog: Catalog) -> None:
+        self.embeddings = embeddings
+        self.catalog = catalog
+
+    def pick(self, question: Question, hits: list[Hit], allowed_docs: set[str]) -> list[Pick]:
+        """The best answer spans, best first; empty when nothing scores as an answer."""
+        candidates, bodies = self._candidates(hits, allowed_docs)
+        if not candidates:
+            return []
+        self._score(question, candidates, bodies)
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        best = ranked[0]
+        if best.score < MIN_SCORE or best.coverage < MIN_COVERAGE:
+            return []
+        chosen = [best]
+        for other in ranked[1:]:
+            close = best.score - other.score <= SECOND_SENTENCE_MARGIN
+            if len(chosen) == MAX_SENTENCES - 1 or not close:
+                break
+            if question.focus and not other.focus_hit:
+                continue
+            chosen.append(other)
+        return self._spans(chosen, bodies)
+
+    def _spans(self, chosen: list[Candidate], bodies: dict[str, str]) -> list[Pick]:
+        """Picks in answer order; neighbouring sentences of one article become one quote, and a
+        sentence that leans on the previous one ('He said ...') brings it along."""
+        picks: list[Pick] = []
+        for c in chosen:
+            body = bodies[c.doc_id]
+            start = c.start
+            if PRONOUN_START.match(c.text) and c.index > 0:
+                previous = list(sentence_spans(body[: c.start]))
+                if previous:
+                    start = previous[-1][0]
+            for pick in picks:
+                if pick.doc_id == c.doc_id and start <= pick.end + 2 and pick.start <= c.end + 2:
+                    pick.start, pick.end = min(pick.start, start), max(pick.end, c.end)
+                    pick.text = body[pick.start : pick.end]
+                    break
+            else:
+                picks.append(Pick(c.doc_id, start, c.end, body[start : c.end], c.score))
+        return picks
+
+    def _candidates(self, hits: list[Hit], allowed_docs: set[str]):
+        bodies: dict[str, list[tuple[int, int]] | str] = {}
+        candidates: dict[tuple[str, int], Candidate] = {}
+        for rank, hit in enumerate(hits, 1):
+            chunk = hit.chunk
+            if chunk.doc_id not in allowed_docs:
+                continue
+            if chunk.doc_id not in bodies:
+                record = self.catalog.document(chunk.doc_id)
+                if record is None:
+                    continue
+                bodies[chunk.doc_id] = record.body
+            body = bodies[chunk.doc_id]
+            for index, (start, end) in enumerate(sentence_spans(body)):
+                if start >= chunk.start and end <= chunk.end and is_prose(body[start:end]):
+                    key = (chunk.doc_id, start)
+                    if key not in candidates:
+                        candidates[key] = Candidate(
+                            chunk.doc_id, start, end, body[start:end], rank, index
+                        )
+        return list(candidates.values()), bodies
+
+    def _score(self, question: Question, candidates: list[Candidate], bodies) -> None:
+        spans = {doc: list(sentence_spans(body)) for doc, body in bodies.items()}
+        neighbours = []
+        for c in candidates:
+            doc_spans = spans[c.doc_id]
+            before = bodies[c.doc_id][slice(*doc_spans[c.index - 1])] if c.index > 0 else ""
+            after = (bodies[c.doc_id][slice(*doc_spans[c.index + 1])]
+                     if c.index + 1 < len(doc_spans) else "")
+            neighbours.append((before, after))
+        n = len(candidates)
+        texts = [question.text] + [c.text for c in candidates]
+        texts += [f"{before} {c.text}" for c, (before, _) in zip(candidates, neighbours,
+                                                                   strict=True)]
+        vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
+        own_similarity = vectors[1 : n + 1] @ vectors[0]
+        window_similarity = vectors[n + 1 :] @ vectors[0]
+        similarity = np.maximum(own_similarity, window_similarity - 0.05)
+        articles = {doc: TextTerms(body) for doc, body in bodies.items()}
+        weights = self._idf(question.content)
+        total = sum(weights.values()) or 1.0
+        question_words = set(words(question.text))
+        for c, sim, (before, after) in zip(candidates, similarity, neighbours, strict=True):
+            own = TextTerms(c.text)
+            around = TextTerms(f"{before} {c.text} {after}")
+            lexical = sum(w for t, w in weights.items() if own.has_word(t)) / total
+            context = sum(w for t, w in weights.items() if around.has_word(t)) / total
+            strength = focus_strength(question, c.text, question_words, articles[c.doc_id])
+            c.focus_hit = strength > 0
+            focus = 0.0 if not question.focus else (0.35 * strength if c.focus_hit else -0.2)
+            c.coverage = context
+            c.score = float(sim) + 0.5 * lexical + 0.3 * context + focus + 0.04 / c.rank
+
+    def _idf(self, terms: list[str]) -> dict[str, float]:
+        total = max(self.catalog.counts()["chunks"], 1)
+        return {t: math.log(1 + total / (1 + self.catalog.chunk_frequency(t))) for t in terms}
+
+def is_prose(sentence: str) -> bool:
+    """A real sentence, not a section heading ('Ceasefire Talks Narrow to One Key Sticking
+    Point') or a fragment. Scraped paragraphs sometimes lose their final full stop."""
+    tokens = sentence.split()
+    if len(tokens) < 4:
+        return False
+    if re.search(r"[.!?…:][\"'”’)\]]*$", sentence):
+        return True
+    capitalised = sum(t[:1].isupper() for t in tokens)
+    return len(tokens) > 12 or capitalised < len(tokens) / 2
+
+
+def entities(sentence: str) -> list[str]:
+    """Capitalised word runs, minus a sentence-initial single word ('The', 'However')."""
+    found = []
+    for match in CAPITALISED.finditer(sentence):
+        run = [w for w in match.group(0).split() if w.lower() not in STOPWORDS]
+        if not run or (match.start() == 0 and len(run) == 1):
+            continue
+        found.append(" ".join(run).strip(".,’'"))
+    return found
+
+
+def person_name(entity: str) -> bool:
+    """'Adam Boehler', 'Secretary of the Army Dan Driscoll' -> has a First Last name."""
+    tokens = [t for t in entity.split() if t.lower() not in NOT_NAME_WORDS]
+    run = 0
+    for token in tokens:
+        run = run + 1 if token[:1].isupper() and token.isalpha() is not False else 0
+        if run >= 2:
+            return True
+    return False
+
+
+def focus_strength(question: Question, sentence: str, question_words: set[str],
+                   article: TextTerms) -> float:
+    """How well the sentence holds the kind of thing the question asks for, beyond the
+    question's own words: 1 for a rare new name, less for one the article repeats, 0 for none."""
+    focus = question.focus
+    if focus == "duration":
+        return float(bool(DURATION.search(sentence)))
+    if focus == "number":
+        return float(any(m.group(0).lower() not in question_words
+                         for m in NUMBER.finditer(sentence)))
+    if focus == "date":
+        return float(any(m.group(0).lower() not in question_words
+                         for m in DATE.finditer(sentence)))
+    if focus in {"person", "place", "organisation"}:
+        best = 0.0
+        for entity in entities(sentence):
+            names = [w for w in words(entity) if w not in STOPWORDS]
+            if not names or all(n in question_words for n in names):
+                continue
+            if focus == "person" and not person_name(entity):
+                continue
+            mentions = max(article.lower.count(names[-1]), 1)
+            best = max(best, 1.0 / (1.0 + math.log(mentions)))
+        return best
+    return 1.0

@@ -1,0 +1,145 @@
+"""What a question asks for: its salient terms (names, places, numbers), the content words it
+hinges on, and its focus (a number, a duration, a person, a place, an organisation).
+
+Measured lessons (../notes/extractive-answers.md): possessives, sentence-initial words, hyphenated
+compounds and demonyms caused most false refusals of a naive salient-term check, and lower-case
+product names like "iPhone" escaped it. All four are handled here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from retrieval.terms import WORD, content_words
+
+DEMONYMS = {
+    "american": ["us", "america", "united states", "u.s"], "americans": ["us", "america"],
+    "ukrainian": ["ukraine"], "ukrainians": ["ukraine"], "russian": ["russia", "moscow"],
+    "russians": ["russia"], "chinese": ["china", "beijing"], "israeli": ["israel"],
+    "israelis": ["israel"], "palestinian": ["palestine", "palestinians"], "iranian": ["iran"],
+    "european": ["europe", "eu"], "europeans": ["europe"], "british": ["britain", "uk"],
+    "saudi": ["saudi arabia"], "qatari": ["qatar"], "turkish": ["turkey"],
+    "egyptian": ["egypt"], "french": ["france"], "german": ["germany"], "japanese": ["japan"],
+    "indian": ["india"], "korean": ["korea"], "syrian": ["syria"], "iraqi": ["iraq"],
+    "afghan": ["afghanistan"], "venezuelan": ["venezuela"], "argentine": ["argentina"],
+    "argentinian": ["argentina"], "lebanese": ["lebanon"], "yemeni": ["yemen"],
+    "scottish": ["scotland"], "welsh": ["wales"], "irish": ["ireland"], "english": ["england"],
+    "australian": ["australia"], "canadian": ["canada"], "mexican": ["mexico"],
+    "italian": ["italy"], "spanish": ["spain"], "dutch": ["netherlands", "holland"],
+}
+QUESTION_WORDS = frozenset(
+    """what which who whom whose where when why how is are was were do does did can could should
+    would will has have had according besides in on at for of the a an""".split()
+)
+TYPE_NOUNS = frozenset(
+    """company companies firm country countries city group groups envoy envoys agency body person
+    people organisation organization name official officials territory place team teams
+    state region man woman leader spokesman spokeswoman minister intermediaries intermediary
+    member members player players club band film song album year month day date time""".split()
+)
+NUMBER_WORDS = """one two three four five six seven eight nine ten eleven twelve dozen dozens
+    hundred hundreds thousand thousands million millions billion billions half""".split()
+DURATION = re.compile(
+    r"\b(?:\d[\d.,]*|" + "|".join(NUMBER_WORDS) + r")[\s-]+(?:minute|hour|day|week|month|year|"
+    r"decade)s?\b",
+    re.I,
+)
+NUMBER = re.compile(r"(?:\$|£|€)?\d[\d.,]*%?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+DATE = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
+    r"may|june|july|august|september|october|november|december|\d{4}|yesterday|today|last week|"
+    r"next week)\b",
+    re.I,
+)
+
+FOCUS_PATTERNS = (
+    ("duration", re.compile(r"\bhow long\b", re.I)),
+    ("number", re.compile(r"\bhow (?:many|much|big|large|high|low|far|old)\b|\bwhat (?:percentage|"
+                          r"share|amount|number|proportion|price)\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\bwhat (?:day|date|year|month|time)\b", re.I)),
+    ("place", re.compile(r"\bwhere\b|\b(?:which|what) (?:country|countries|city|cities|place|"
+                         r"region|state|territory|town|venue)\b", re.I)),
+    ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\b(?:which|what) (?:envoy|official|person|"
+                          r"spokesman|spokeswoman|minister|leader|player|man|woman)\b|\bname of\b",
+                          re.I)),
+    ("organisation", re.compile(r"\b(?:which|what) (?:company|companies|firm|group|agency|body|"
+                                r"organi[sz]ation|news agency|team|club|intermediaries|party|"
+                                r"bank|network)\b", re.I)),
+)
+
+
+@dataclass
+class Term:
+    """A salient term and the spellings that count as finding it."""
+
+    text: str
+    variants: list[str] = field(default_factory=list)
+    case_sensitive: bool = False
+
+
+@dataclass
+class Question:
+    text: str
+    salient: list[Term]
+    content: list[str]
+    focus: str | None
+
+
+def analyse(question: str) -> Question:
+    """Split a question into what must be found in the evidence and what it asks for."""
+    focus = next((name for name, pattern in FOCUS_PATTERNS if pattern.search(question)), None)
+    return Question(question, salient_terms(question), focus_free_content(question), focus)
+
+
+def focus_free_content(question: str) -> list[str]:
+    """Content words minus the focus phrase ('how long', 'which company', 'what news agency'),
+    which names the kind of answer and so is not expected in the evidence."""
+
+    def drop_type_nouns(match: re.Match) -> str:
+        first, second = match.group(2), match.group(3) or ""
+        if second.lower() in TYPE_NOUNS:
+            return match.group(1)
+        if first.lower() in TYPE_NOUNS:
+            return f"{match.group(1)} {second}"
+        return match.group(0)
+
+    stripped = re.sub(r"\bhow (?:long|many|much|big|large|high|far|old)\b", "", question,
+                      flags=re.I)
+    stripped = re.sub(r"\b(which|what) (\w+)(?: (\w+))?", drop_type_nouns, stripped, flags=re.I)
+    return list(dict.fromkeys(content_words(stripped)))
+
+
+def salient_terms(question: str) -> list[Term]:
+    """Names, places, numbers, acronyms and mixed-case product names in the question."""
+    terms: list[Term] = []
+    tokens = list(WORD.finditer(question))
+    for position, match in enumerate(tokens):
+        raw = re.sub(r"[’']s$", "", match.group(0))
+        for part in re.split(r"-", raw) if "-" in raw else [raw]:
+            term = _salient(part, position == 0 or _starts_sentence(question, match.start()))
+            if term and all(t.text.lower() != term.text.lower() for t in terms):
+                terms.append(term)
+    for number in re.findall(r"\d[\d.,]*", question):
+        if all(t.text != number for t in terms):
+            terms.append(Term(number.rstrip(".,"), [number.rstrip(".,")]))
+    return terms
+
+
+def _starts_sentence(text: str, index: int) -> bool:
+    return bool(re.search(r"[.!?]\s*[\"“]?$", text[:index]))
+
+
+def _salient(word: str, sentence_initial: bool) -> Term | None:
+    lower = word.lower()
+    if not word or lower in QUESTION_WORDS or word.isdigit():
+        return None
+    if lower in DEMONYMS:
+        return Term(word, [lower, *DEMONYMS[lower]])
+    if len(word) >= 2 and word.isupper():
+        return Term(word, [word], case_sensitive=True)
+    if re.search(r"[a-z][A-Z]", word):  # iPhone, eBay, McDonald
+        return Term(word, [lower])
+    if word[0].isupper() and not sentence_initial:
+        return Term(word, [lower])
+    return None

@@ -1,0 +1,78 @@
+"""Rendering answers for terminals (rich): the `ask` command and the REPL share it."""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.text import Text
+
+from bot.answer import Answer, Source
+
+MARKER = re.compile(r"(\[\d+\])")
+
+
+def styled_answer(text: str) -> Text:
+    """The answer text with its citation markers highlighted."""
+    result = Text()
+    for part in MARKER.split(text):
+        result.append(part, style="bold cyan" if MARKER.fullmatch(part) else "")
+    return result
+
+
+def source_line(source: Source) -> Text:
+    line = Text()
+    line.append(f"[{source.number}] ", style="bold cyan")
+    line.append(source.label())
+    line.append(f"  ({source.doc_id})", style="dim")
+    return line
+
+
+def print_answer(console: Console, answer: Answer, markdown: bool = False) -> None:
+    """The answer, then a compact source list (or the closest sources after a refusal)."""
+    if markdown:
+        console.print(Markdown(MARKER.sub(r"**\1**", answer.text)))
+    else:
+        console.print(styled_answer(answer.text))
+    if answer.sources:
+        console.print()
+        for source in answer.sources:
+            console.print(source_line(source))
+    elif answer.closest:
+        console.print(Text("Closest articles:", style="dim"))
+        for source in answer.closest:
+            console.print(source_line(source))
+
+
+def print_sources(console: Console, answer: Answer | None) -> None:
+    """Each source with its exact quoted span, for checking."""
+    if answer is None or not (answer.sources or answer.closest):
+        console.print("No sources yet: ask a question first.")
+        return
+    for source in answer.sources or answer.closest:
+        console.print(source_line(source))
+        console.print(Text(f"    “{source.quote}”", style="italic"))
+        console.print(Text(f"    characters {source.start}-{source.end} of the article body",
+                           style="dim"))
+
+
+def print_retrieved(console: Console, answer: Answer | None) -> None:
+    """The retrieved chunks, their fused scores and which retriever found each."""
+    if answer is None:
+        console.print("Nothing retrieved yet: ask a question first.")
+        return
+    for n, chunk in enumerate(answer.retrieved, 1):
+        ranks = ", ".join(
+            f"{name} #{rank}" for name, rank in (("dense", chunk.dense_rank),
+                                                 ("bm25", chunk.lexical_rank)) if rank
+        )
+        console.print(Text(f"{n}. {chunk.doc_id} — {chunk.title}", style="bold"))
+        console.print(Text(f"   score {chunk.score:.4f} · found by {chunk.found_by} ({ranks})",
+                           style="dim"))
+        console.print(Text("   " + chunk.text[:300].replace("\n", " ")
+                           + ("…" if len(chunk.text) > 300 else "")))
+    for check in answer.checks:
+        mark = "✓" if check.passed else "✗"
+        console.print(Text(f"{mark} {check.name}: {check.detail}",
+                           style="green" if check.passed else "red"))

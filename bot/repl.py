@@ -1,0 +1,200 @@
+"""`newsqa chat`: the terminal REPL. It only parses commands and renders; answers come from the
+answer service."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from bot.answer import Answer
+from bot.render import print_answer, print_retrieved, print_sources
+from retrieval.errors import NewsQAError
+from retrieval.search import SearchFilter
+from retrieval.settings import Settings
+
+COMMANDS = {
+    "/help": "this list",
+    "/sources": "the last answer's sources with their quoted spans",
+    "/why": "the retrieved chunks, their scores and which retriever found them",
+    "/k": "/k N — how many chunks to retrieve",
+    "/filter": "/filter source=… outlet=… since=YYYY-MM-DD until=…; /filter alone clears it",
+    "/new": "forget the conversation",
+    "/mode": "/mode extractive|llm",
+    "/ingest": "/ingest PATH — add articles",
+    "/stats": "documents, chunks, model, store location",
+    "/quit": "leave (Ctrl-D works too)",
+}
+
+
+@dataclass
+class Session:
+    """What one chat remembers between questions."""
+
+    k: int
+    where: SearchFilter = field(default_factory=SearchFilter)
+    mode: str = "extractive"
+    last: Answer | None = None
+    history: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Repl:
+    """Commands and questions in, rendered answers out."""
+
+    def __init__(self, settings: Settings, console: Console, debug: bool = False) -> None:
+        from bot.service import AnswerService
+        from retrieval.index import NewsIndex
+
+        self.settings = settings
+        self.console = console
+        self.debug = debug
+        self.index = NewsIndex(settings)
+        self.service = AnswerService(self.index, settings)
+        self.session = Session(k=settings.top_k,
+                               mode="llm" if settings.llm_configured else "extractive")
+
+    def banner(self) -> str:
+        try:
+            counts = self.index.catalog.counts()
+            corpus = f"{counts['documents']} articles, {counts['chunks']} chunks"
+        except NewsQAError as exc:
+            corpus = f"no index ({exc})"
+        if self.session.mode == "llm":
+            mode = f"LLM {self.settings.model} at {self.settings.openai_base_url or 'OpenAI'}"
+        else:
+            mode = "extractive answers (no LLM configured)"
+        return f"newsqa — {corpus}; {mode}. Type /help for commands, Ctrl-D to quit."
+
+    def handle(self, line: str) -> bool:
+        """Run one input line; False means quit."""
+        line = line.strip()
+        if not line:
+            return True
+        try:
+            if line.startswith("/"):
+                return self.command(line)
+            self.answer(line)
+        except NewsQAError as exc:
+            self.console.print(f"[red]error:[/red] {exc}", highlight=False)
+        except KeyboardInterrupt:
+            self.console.print("[dim]cancelled[/dim]")
+        except Exception as exc:  # the REPL must survive anything a question triggers
+            if self.debug:
+                self.console.print_exception()
+            else:
+                self.console.print(f"[red]error:[/red] {type(exc).__name__}: {exc}",
+                                   highlight=False)
+        return True
+
+    def answer(self, question: str) -> None:
+        answer = self.service.ask(question, k=self.session.k, where=self.session.where)
+        self.session.last = answer
+        self.session.history.append((question, answer.text))
+        print_answer(self.console, answer)
+
+    def command(self, line: str) -> bool:
+        name, _, arg = line.partition(" ")
+        arg = arg.strip()
+        if name in {"/quit", "/exit"}:
+            return False
+        if name == "/help":
+            for command, text in COMMANDS.items():
+                self.console.print(f"[bold]{command}[/bold]  {text}", highlight=False)
+        elif name == "/sources":
+            print_sources(self.console, self.session.last)
+        elif name == "/why":
+            print_retrieved(self.console, self.session.last)
+        elif name == "/k":
+            if not arg.isdigit() or not 1 <= int(arg) <= 50:
+                raise NewsQAError("usage: /k N, with N from 1 to 50")
+            self.session.k = int(arg)
+            self.console.print(f"retrieving {arg} chunks per question")
+        elif name == "/filter":
+            self.session.where = SearchFilter.parse(arg)
+            self.console.print(f"filter: {self.session.where.describe()}")
+        elif name == "/new":
+            self.session.history.clear()
+            self.session.last = None
+            self.console.print("conversation forgotten")
+        elif name == "/mode":
+            self.set_mode(arg)
+        elif name == "/ingest":
+            self.ingest(arg)
+        elif name == "/stats":
+            counts = self.index.catalog.counts()
+            self.console.print(
+                f"{counts['documents']} documents, {counts['chunks']} chunks, model "
+                f"{self.index.store.model_name}, store "
+                f"{self.settings.chroma_url or self.settings.data_dir.resolve()}",
+                highlight=False,
+            )
+        else:
+            raise NewsQAError(f"unknown command {name}; /help lists them")
+        return True
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in {"extractive", "llm"}:
+            raise NewsQAError("usage: /mode extractive|llm")
+        if mode == "llm" and not self.settings.llm_configured:
+            raise NewsQAError("no LLM configured: set OPENAI_BASE_URL or OPENAI_API_KEY")
+        self.session.mode = mode
+        self.console.print(f"mode: {mode}")
+
+    def ingest(self, arg: str) -> None:
+        from retrieval.ingest import ingest
+
+        if not arg:
+            raise NewsQAError("usage: /ingest PATH")
+        with self.index.writing():
+            report = ingest(self.index, [Path(arg).expanduser()])
+        for name, reason in report.skipped:
+            self.console.print(f"[yellow]skipped[/yellow] {name}: {reason}", highlight=False)
+        self.console.print(report.summary(), highlight=False)
+
+
+def run_repl(settings: Settings, debug: bool = False) -> None:
+    """Interactive with a TTY; with piped stdin, answer each line and stop at EOF."""
+    console = Console()
+    repl = Repl(settings, console, debug)
+    if not sys.stdin.isatty():
+        for line in sys.stdin:
+            if not repl.handle(line):
+                break
+        return
+    session = prompt_session(settings.data_dir)
+    console.print(repl.banner(), highlight=False)
+    while True:
+        try:
+            line = session.prompt("› ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        if not repl.handle(line):
+            break
+    console.print("bye")
+
+
+def prompt_session(data_dir: Path):
+    """prompt_toolkit input: persistent history (up/down, Ctrl-R), Esc+Enter for a new line,
+    tab completion of commands."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import WordCompleter
+    from prompt_toolkit.history import FileHistory
+    from prompt_toolkit.key_binding import KeyBindings
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    bindings = KeyBindings()
+
+    @bindings.add("escape", "enter")
+    def _newline(event) -> None:
+        event.current_buffer.insert_text("\n")
+
+    return PromptSession(
+        history=FileHistory(str(data_dir / "chat_history")),
+        completer=WordCompleter(list(COMMANDS), sentence=True),
+        key_bindings=bindings,
+        enable_history_search=False,
+    )

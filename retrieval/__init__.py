@@ -1,0 +1,1 @@
+"""Turn article files into cleaned documents, chunks and embeddings in Chroma, and find evidence."""

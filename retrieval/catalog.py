@@ -1,0 +1,289 @@
+"""The catalog: one SQLite file next to the vector store that holds what Chroma does not.
+
+- `documents`: one row per ingested article (file hash, title, byline, outlet, date, chunk ids),
+  written only after its chunks are in the vector store, so a row means "fully ingested". A crash
+  mid-document leaves no row and the next ingest redoes that document.
+- `aliases`: near-duplicate articles (the same wire story twice) point at the one kept.
+- `chunks` + `chunks_fts`: the chunk texts and an FTS5 index over them, ranked with BM25, for the
+  lexical half of hybrid search. FTS5 updates row by row, so ingest keeps it current incrementally.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.chunking import Chunk
+from retrieval.errors import IndexCorruptError
+from retrieval.terms import content_words, words
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    file_hash TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    title TEXT NOT NULL,
+    authors TEXT NOT NULL,
+    outlet TEXT,
+    date TEXT,
+    url TEXT,
+    root TEXT NOT NULL,
+    body TEXT NOT NULL,
+    chunk_ids TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_body_hash ON documents(body_hash);
+CREATE TABLE IF NOT EXISTS aliases (
+    doc_id TEXT PRIMARY KEY,
+    file_hash TEXT NOT NULL,
+    canonical_id TEXT NOT NULL,
+    root TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    chunk_id TEXT UNIQUE NOT NULL,
+    doc_id TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    title, text, content='chunks', content_rowid='rowid', tokenize='porter unicode61'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, title, text)
+    VALUES ('delete', old.rowid, old.title, old.text);
+END;
+"""
+
+
+@dataclass
+class DocumentRecord:
+    """What the catalog knows about one ingested article."""
+
+    doc_id: str
+    file_hash: str
+    body_hash: str
+    title: str
+    body: str
+    authors: list[str] = field(default_factory=list)
+    outlet: str | None = None
+    date: str | None = None
+    url: str | None = None
+    chunk_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as retrieval sees it: where it sits in which article, and how to cite it."""
+
+    chunk_id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    title: str
+    outlet: str | None
+    date: str | None
+
+
+class Catalog:
+    """Document records and the lexical (BM25) index, in `path` (SQLite, WAL mode)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path, timeout=5.0, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorruptError(f"the catalog {path} is unreadable ({exc})") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.db:
+            yield self.db
+
+    # documents -----------------------------------------------------------------------------
+    def file_hash(self, doc_id: str) -> str | None:
+        """The hash of the file a document (or alias) was last ingested from."""
+        row = self.db.execute(
+            "SELECT file_hash FROM documents WHERE doc_id=? "
+            "UNION ALL SELECT file_hash FROM aliases WHERE doc_id=?",
+            (doc_id, doc_id),
+        ).fetchone()
+        return row[0] if row else None
+
+    def duplicate_of(self, body_hash: str, doc_id: str) -> str | None:
+        """An already ingested document with the same normalised body, if any."""
+        row = self.db.execute(
+            "SELECT doc_id FROM documents WHERE body_hash=? AND doc_id<>? LIMIT 1",
+            (body_hash, doc_id),
+        ).fetchone()
+        return row[0] if row else None
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        row = self.db.execute(
+            "SELECT doc_id, file_hash, body_hash, title, body, authors, outlet, date, url, "
+            "chunk_ids FROM documents WHERE doc_id=?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return DocumentRecord(
+            doc_id=row[0], file_hash=row[1], body_hash=row[2], title=row[3], body=row[4],
+            authors=json.loads(row[5]), outlet=row[6], date=row[7], url=row[8],
+            chunk_ids=json.loads(row[9]),
+        )
+
+    def filtered_doc_ids(self, allows: Callable[[str, str | None, str | None], bool]) -> set[str]:
+        """Documents for which `allows(doc_id, outlet, date)` is true."""
+        rows = self.db.execute("SELECT doc_id, outlet, date FROM documents")
+        return {r[0] for r in rows if allows(*r)}
+
+    def doc_ids(self) -> set[str]:
+        """Every ingested document id, aliases included."""
+        rows = self.db.execute("SELECT doc_id FROM documents UNION SELECT doc_id FROM aliases")
+        return {r[0] for r in rows}
+
+    def aliases_of(self, doc_id: str) -> list[str]:
+        rows = self.db.execute("SELECT doc_id FROM aliases WHERE canonical_id=?", (doc_id,))
+        return [r[0] for r in rows]
+
+    def canonical_id(self, doc_id: str) -> str:
+        row = self.db.execute(
+            "SELECT canonical_id FROM aliases WHERE doc_id=?", (doc_id,)
+        ).fetchone()
+        return row[0] if row else doc_id
+
+    def counts(self) -> dict[str, int]:
+        one = self.db.execute
+        return {
+            "documents": one("SELECT count(*) FROM documents").fetchone()[0],
+            "aliases": one("SELECT count(*) FROM aliases").fetchone()[0],
+            "chunks": one("SELECT count(*) FROM chunks").fetchone()[0],
+        }
+
+    def all_chunk_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks")}
+
+    def save_document(self, record: DocumentRecord, chunks: list[Chunk], root: str) -> None:
+        """Replace a document's row and its chunks in the lexical index, in one transaction."""
+        with self.transaction() as db:
+            self._delete(db, record.doc_id)
+            db.execute(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    record.doc_id, record.file_hash, record.body_hash, record.title,
+                    json.dumps(record.authors), record.outlet, record.date, record.url,
+                    root, record.body, json.dumps(record.chunk_ids),
+                ),
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO chunks(chunk_id, doc_id, start, end, title, text) "
+                "VALUES (?,?,?,?,?,?)",
+                [(c.chunk_id, c.doc_id, c.start, c.end, record.title, c.text) for c in chunks],
+            )
+
+    def save_alias(self, doc_id: str, file_hash: str, canonical_id: str, root: str) -> None:
+        with self.transaction() as db:
+            self._delete(db, doc_id)
+            db.execute(
+                "INSERT INTO aliases VALUES (?,?,?,?)", (doc_id, file_hash, canonical_id, root)
+            )
+
+    def ids_from_file(self, file_id: str) -> list[str]:
+        """Documents read from one file: `file_id` itself, or `file_id#n` for JSON records."""
+        rows = self.db.execute(
+            "SELECT doc_id FROM documents WHERE doc_id=? OR doc_id GLOB ? "
+            "UNION SELECT doc_id FROM aliases WHERE doc_id=? OR doc_id GLOB ? ORDER BY 1",
+            (file_id, f"{file_id}#*", file_id, f"{file_id}#*"),
+        )
+        return [r[0] for r in rows]
+
+    def doc_ids_under(self, roots: set[str]) -> set[str]:
+        """Documents (and aliases) ingested from any of the folders `roots`."""
+        marks = ",".join("?" * len(roots))
+        rows = self.db.execute(
+            f"SELECT doc_id FROM documents WHERE root IN ({marks}) "
+            f"UNION SELECT doc_id FROM aliases WHERE root IN ({marks})",
+            [*roots, *roots],
+        )
+        return {r[0] for r in rows}
+
+    def delete_document(self, doc_id: str) -> None:
+        with self.transaction() as db:
+            self._delete(db, doc_id)
+
+    @staticmethod
+    def _delete(db: sqlite3.Connection, doc_id: str) -> None:
+        db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+        db.execute("DELETE FROM aliases WHERE doc_id=?", (doc_id,))
+        db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+
+    # lexical search ------------------------------------------------------------------------
+    def search(
+        self, query: str, k: int, doc_ids: Iterable[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, bm25 score; higher is better) for the best `k` chunks matching any query
+        word, optionally only among `doc_ids`."""
+        terms = content_words(query) or words(query)
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+        sql = (
+            "SELECT c.chunk_id, -bm25(chunks_fts) AS score FROM chunks_fts "
+            "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?"
+        )
+        params: list = [match]
+        if doc_ids is not None:
+            ids = list(doc_ids)
+            sql += f" AND c.doc_id IN ({','.join('?' * len(ids))})"
+            params += ids
+        sql += " ORDER BY bm25(chunks_fts) LIMIT ?"
+        params.append(k)
+        return [(r[0], float(r[1])) for r in self.db.execute(sql, params)]
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, StoredChunk]:
+        """The stored chunks for `chunk_ids`, with their document's citation metadata."""
+        if not chunk_ids:
+            return {}
+        rows = self.db.execute(
+            "SELECT c.chunk_id, c.doc_id, c.start, c.end, c.text, d.title, d.outlet, d.date "
+            f"FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+            f"WHERE c.chunk_id IN ({','.join('?' * len(chunk_ids))})",
+            chunk_ids,
+        )
+        return {r[0]: StoredChunk(*r) for r in rows}
+
+    def chunk_frequency(self, word: str) -> int:
+        """How many chunks contain `word` (stemmed, or as a prefix of a longer word)."""
+        token = re.sub(r"[^\w]", "", word.lower())
+        if not token:
+            return 0
+        query = f'"{token}" OR "{token[: max(4, len(token) - 3)]}"*'
+        row = self.db.execute(
+            "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (query,)
+        ).fetchone()
+        return row[0]
+
+    def check(self) -> None:
+        """A cheap health query; raises `IndexCorruptError` when the file is damaged."""
+        try:
+            self.db.execute("SELECT count(*) FROM documents").fetchone()
+            self.db.execute("SELECT rowid FROM chunks_fts LIMIT 1").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorruptError(f"the catalog {self.path} is damaged ({exc})") from exc

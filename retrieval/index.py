@@ -1,0 +1,77 @@
+"""The index: the vector store and the catalog, opened together from one settings object."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from retrieval.catalog import Catalog
+from retrieval.embeddings import embedding_name, make_embeddings
+from retrieval.errors import IndexMissingError, StoreLockedError
+from retrieval.settings import Settings
+from retrieval.store import VectorStore
+
+log = logging.getLogger(__name__)
+
+
+class NewsIndex:
+    """Everything retrieval reads and ingest writes. Opening is cheap: the embedding model, the
+    vector store and the catalog load on first use."""
+
+    def __init__(self, settings: Settings | None = None, embeddings=None) -> None:
+        self.settings = settings or Settings()
+        self._embeddings = embeddings
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir
+
+    @cached_property
+    def embeddings(self):
+        return self._embeddings or make_embeddings(self.settings)
+
+    @cached_property
+    def store(self) -> VectorStore:
+        return VectorStore(self.settings, self.embeddings, embedding_name(self.embeddings))
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return Catalog(self.data_dir / "catalog.sqlite3")
+
+    def exists(self) -> bool:
+        """True if something was ingested (the catalog is written last, so it is the marker)."""
+        return (self.data_dir / "catalog.sqlite3").exists() and self.catalog.counts()["chunks"] > 0
+
+    def require(self) -> None:
+        """Raise a clear error when there is nothing to search yet, or the index is damaged."""
+        if not self.exists():
+            raise IndexMissingError(
+                f"no index in {self.data_dir} yet; run `newsqa ingest seeds/` first"
+            )
+        self.catalog.check()
+        self.store.check()
+
+    @contextmanager
+    def writing(self):
+        """Hold the writer lock for the data directory; a second writer fails at once."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.data_dir / "write.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise StoreLockedError(
+                f"another newsqa process is writing to {self.data_dir}; wait for it to finish"
+            ) from None
+        try:
+            yield self
+        finally:
+            lock.release()
+
+    def close(self) -> None:
+        if "catalog" in self.__dict__:
+            self.catalog.close()

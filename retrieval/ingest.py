@@ -1,0 +1,241 @@
+"""Ingest: files -> articles -> chunks -> vectors, written to the vector store and the catalog.
+
+A document counts as ingested only once its catalog row is written, which happens after its
+vectors are in Chroma. Re-running after a crash therefore redoes exactly the unfinished
+documents, and deterministic chunk ids make the redo an upsert instead of a duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.catalog import DocumentRecord
+from retrieval.chunking import Chunk, chunk_article, embedding_text
+from retrieval.documents import SUPPORTED_SUFFIXES, Article, read_file
+from retrieval.errors import BadInputError
+from retrieval.index import NewsIndex
+
+log = logging.getLogger(__name__)
+EMBED_BATCH_CHUNKS = 256
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for the user and for tests."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    aliased: int = 0
+    pruned: int = 0
+    chunks: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ingested_anything(self) -> bool:
+        return bool(self.added or self.updated or self.unchanged or self.aliased)
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.added} added", f"{self.updated} updated", f"{self.unchanged} unchanged",
+            f"{self.chunks} chunks written",
+        ]
+        if self.aliased:
+            parts.append(f"{self.aliased} duplicates kept as aliases")
+        if self.pruned:
+            parts.append(f"{self.pruned} removed")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
+        return ", ".join(parts)
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    root: Path
+    doc_id: str
+
+
+@dataclass
+class Pending:
+    """An article waiting for its chunk vectors."""
+
+    article: Article
+    chunks: list[Chunk]
+    file_hash: str
+    body_hash: str
+    root: str
+    is_update: bool
+
+
+def discover(paths: Iterable[Path]) -> Iterator[SourceFile]:
+    """Every supported file under `paths`; ids are relative to the folder named on the command
+    line (a file named directly is its own root's child)."""
+    for given in paths:
+        given = Path(given)
+        if given.is_dir():
+            root = given.resolve()
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    path = Path(dirpath) / name
+                    if path.suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith("."):
+                        yield SourceFile(path, root, path.relative_to(root).as_posix())
+        else:
+            yield SourceFile(given, given.resolve().parent, given.name)
+
+
+def body_fingerprint(body: str) -> str:
+    """Equal for the same story with different whitespace, punctuation or case."""
+    normalised = re.sub(r"[^\w]+", " ", body.lower()).strip()
+    return hashlib.sha1(normalised.encode("utf-8")).hexdigest()
+
+
+def ingest(
+    index: NewsIndex,
+    paths: Iterable[Path],
+    *,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the index up to date with the files under `paths`. One bad file never stops it."""
+    settings = index.settings
+    report = IngestReport()
+    files = list(discover(paths))
+    missing = [p for p in paths if not Path(p).exists()]
+    for path in missing:
+        report.skipped.append((str(path), "no such file or directory"))
+    config = f"{settings.chunk_chars}/{settings.chunk_overlap_sentences}".encode()
+    catalog = index.catalog
+    pending: list[Pending] = []
+    seen_ids: set[str] = set()
+    batch_fingerprints: dict[str, str] = {}
+
+    def flush() -> None:
+        write_pending(index, pending, report)
+        pending.clear()
+        batch_fingerprints.clear()
+
+    for done, source in enumerate(files, 1):
+        if progress:
+            progress(done, len(files), source.doc_id)
+        try:
+            raw_hash = hashlib.sha1(source.path.read_bytes() + config).hexdigest()
+        except OSError as exc:
+            report.skipped.append((source.doc_id, f"cannot read: {exc.strerror or exc}"))
+            continue
+        previous_ids = catalog.ids_from_file(source.doc_id)
+        if previous_ids and catalog.file_hash(previous_ids[0]) == raw_hash:
+            report.unchanged += len(previous_ids)
+            seen_ids.update(previous_ids)
+            continue
+        try:
+            parsed = read_file(source.path, source.doc_id, settings.max_file_bytes)
+        except BadInputError as exc:
+            report.skipped.append((source.doc_id, str(exc)))
+            seen_ids.update(previous_ids)  # keep what an earlier, good version left
+            continue
+        report.notes.extend((source.doc_id, note) for note in parsed.notes)
+        new_ids = {a.doc_id for a in parsed.articles}
+        for stale in set(previous_ids) - new_ids:
+            remove_document(index, stale)
+        for article in parsed.articles:
+            seen_ids.add(article.doc_id)
+            fingerprint = body_fingerprint(article.body)
+            canonical = batch_fingerprints.get(fingerprint) or catalog.duplicate_of(
+                fingerprint, article.doc_id
+            )
+            if canonical:
+                remove_document(index, article.doc_id)
+                catalog.save_alias(article.doc_id, raw_hash, canonical, root=str(source.root))
+                report.aliased += 1
+                continue
+            batch_fingerprints[fingerprint] = article.doc_id
+            chunks = chunk_article(article, settings.chunk_chars, settings.chunk_overlap_sentences)
+            pending.append(
+                Pending(article, chunks, raw_hash, fingerprint, str(source.root),
+                        is_update=bool(previous_ids))
+            )
+        if sum(len(p.chunks) for p in pending) >= EMBED_BATCH_CHUNKS:
+            flush()
+    flush()
+    if prune:
+        roots = {str(s.root) for s in files}
+        for doc_id in catalog.doc_ids_under(roots) - seen_ids:
+            remove_document(index, doc_id)
+            report.pruned += 1
+    return report
+
+
+def write_pending(index: NewsIndex, pending: list[Pending], report: IngestReport) -> None:
+    """Embed the pending chunks in one batch, then write each document: vectors first, catalog
+    row last."""
+    if not pending:
+        return
+    texts = [embedding_text(p.article.title, c.text) for p in pending for c in p.chunks]
+    vectors = index.embeddings.embed_documents(texts)
+    if vectors:
+        index.store.check_dimension(len(vectors[0]))
+    offset = 0
+    for item in pending:
+        article, chunks = item.article, item.chunks
+        doc_vectors = vectors[offset : offset + len(chunks)]
+        offset += len(chunks)
+        ids = [c.chunk_id for c in chunks]
+        base = {"source": article.doc_id, "title": article.title, "doc_hash": item.body_hash}
+        if article.outlet:
+            base["outlet"] = article.outlet
+        if article.date:
+            base["date"] = article.date
+        metadatas = [{**base, "start": c.start, "end": c.end, "chunk": c.index} for c in chunks]
+        index.store.upsert(ids, doc_vectors, [c.text for c in chunks], metadatas)
+        stale = set(index.store.ids_of(article.doc_id)) - set(ids)
+        index.store.delete(sorted(stale))
+        record = DocumentRecord(
+            doc_id=article.doc_id, file_hash=item.file_hash, body_hash=item.body_hash,
+            title=article.title, body=article.body, authors=article.authors,
+            outlet=article.outlet, date=article.date, url=article.url, chunk_ids=ids,
+        )
+        index.catalog.save_document(record, chunks, root=item.root)
+        report.chunks += len(chunks)
+        if item.is_update:
+            report.updated += 1
+        else:
+            report.added += 1
+
+
+def remove_document(index: NewsIndex, doc_id: str) -> None:
+    """Remove a document's vectors and its catalog row (vectors first, like writing)."""
+    ids = index.store.ids_of(doc_id)
+    if ids:
+        index.store.delete(ids)
+    index.catalog.delete_document(doc_id)
+
+
+def rebuild(index: NewsIndex) -> None:
+    """Drop the collection and the catalog, for `newsqa ingest --rebuild`."""
+    index.store.reset()
+    index.close()
+    index.__dict__.pop("catalog", None)
+    for name in ("catalog.sqlite3", "catalog.sqlite3-wal", "catalog.sqlite3-shm"):
+        (index.data_dir / name).unlink(missing_ok=True)
+
+
+def check_consistency(index: NewsIndex) -> list[str]:
+    """Disagreements between the vector store and the catalog; empty when consistent."""
+    problems = []
+    vector_ids, lexical_ids = index.store.all_ids(), index.catalog.all_chunk_ids()
+    if extra := vector_ids - lexical_ids:
+        problems.append(f"{len(extra)} chunks in the vector store are not in the catalog")
+    if missing := lexical_ids - vector_ids:
+        problems.append(f"{len(missing)} catalog chunks have no vector")
+    return problems
+

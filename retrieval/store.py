@@ -1,0 +1,170 @@
+"""The vector store: Chroma, embedded (`PersistentClient` in the data directory) by default or a
+Chroma server when `NEWSQA_CHROMA_URL` is set. Both are reached through langchain-chroma, so the
+rest of the code path is the same for either."""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from urllib.parse import urlparse
+
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+
+from retrieval.errors import EmbeddingMismatchError, IndexCorruptError, IndexMissingError
+from retrieval.settings import Settings
+
+log = logging.getLogger(__name__)
+WRITE_BATCH = 1000
+
+
+def make_client(settings: Settings):
+    """A chromadb client for the configured store."""
+    import chromadb
+
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        headers = {}
+        if settings.chroma_auth_header:
+            name, _, value = settings.chroma_auth_header.partition(":")
+            headers[name.strip()] = value.strip()
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                headers=headers,
+                tenant=settings.chroma_tenant,
+                database=settings.chroma_database,
+            )
+        except Exception as exc:  # chromadb raises several types for an unreachable server
+            raise IndexMissingError(
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
+            ) from exc
+    path = settings.data_dir / "chroma"
+    try:
+        return chromadb.PersistentClient(
+            path=str(path), settings=chromadb.Settings(anonymized_telemetry=False)
+        )
+    except BaseException as exc:  # a damaged store fails inside Rust bindings in many ways
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        raise IndexCorruptError(
+            f"the vector store in {path} cannot be opened ({exc}); "
+            "rebuild it with `newsqa ingest --rebuild PATH`"
+        ) from exc
+
+
+class VectorStore:
+    """One Chroma collection whose metadata records the embedding model and its dimension."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings, model_name: str) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self.model_name = model_name
+
+    @cached_property
+    def client(self):
+        return make_client(self.settings)
+
+    @cached_property
+    def collection(self):
+        """The collection, created on first use; refuses one built with another model."""
+        try:
+            collection = self.client.get_or_create_collection(
+                self.settings.collection,
+                metadata={"embedding_model": self.model_name},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        except Exception as exc:
+            raise IndexCorruptError(
+                f"cannot open the collection {self.settings.collection!r}: {exc}; "
+                "rebuild it with `newsqa ingest --rebuild PATH`"
+            ) from exc
+        recorded = (collection.metadata or {}).get("embedding_model")
+        if recorded and recorded != self.model_name:
+            raise EmbeddingMismatchError(
+                f"the index was built with {recorded!r} but the configured model is "
+                f"{self.model_name!r}; use that model or rebuild with `newsqa ingest --rebuild`"
+            )
+        return collection
+
+    @cached_property
+    def langchain(self) -> Chroma:
+        """The same collection as a LangChain vector store, used for dense search."""
+        return Chroma(
+            collection_name=self.settings.collection,
+            embedding_function=self.embeddings,
+            client=self.client,
+            create_collection_if_not_exists=False,
+        )
+
+    def check_dimension(self, dimension: int) -> None:
+        recorded = (self.collection.metadata or {}).get("dimension")
+        if recorded is None:
+            self.collection.modify(metadata={**self.collection.metadata, "dimension": dimension})
+        elif recorded != dimension:
+            raise EmbeddingMismatchError(
+                f"the index holds {recorded}-d vectors but the model makes {dimension}-d ones; "
+                "rebuild with `newsqa ingest --rebuild`"
+            )
+
+    def upsert(self, ids, vectors, documents, metadatas) -> None:
+        for first in range(0, len(ids), WRITE_BATCH):
+            end = first + WRITE_BATCH
+            self.collection.upsert(
+                ids=ids[first:end],
+                embeddings=vectors[first:end],
+                documents=documents[first:end],
+                metadatas=metadatas[first:end],
+            )
+
+    def delete(self, ids: list[str]) -> None:
+        for first in range(0, len(ids), WRITE_BATCH):
+            self.collection.delete(ids=ids[first : first + WRITE_BATCH])
+
+    def ids_of(self, doc_id: str) -> list[str]:
+        return self.collection.get(where={"source": doc_id}, include=[])["ids"]
+
+    def all_ids(self) -> set[str]:
+        ids: set[str] = set()
+        offset = 0
+        while batch := self.collection.get(include=[], limit=10_000, offset=offset)["ids"]:
+            ids.update(batch)
+            offset += len(batch)
+        return ids
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def search(self, vector: list[float], k: int, where: dict | None = None):
+        """(chunk_id, cosine similarity) of the `k` nearest chunks."""
+        if self.count() == 0:
+            return []
+        hits = self.langchain.similarity_search_by_vector_with_relevance_scores(
+            vector, k=k, filter=where
+        )
+        return [(doc.id, 1.0 - distance) for doc, distance in hits]
+
+    def check(self) -> None:
+        """A health query: count and fetch one record."""
+        try:
+            self.collection.count()
+            self.collection.peek(1)
+        except (EmbeddingMismatchError, IndexCorruptError):
+            raise
+        except Exception as exc:
+            raise IndexCorruptError(
+                f"the vector store failed its health check ({exc}); "
+                "rebuild it with `newsqa ingest --rebuild PATH`"
+            ) from exc
+
+    def reset(self) -> None:
+        """Drop the collection (for --rebuild)."""
+        try:
+            self.client.delete_collection(self.settings.collection)
+        except Exception as exc:
+            log.info("no collection to drop: %s", exc)
+        self.__dict__.pop("collection", None)
+        self.__dict__.pop("langchain", None)

@@ -1,0 +1,88 @@
+"""Shared fixtures: real Chroma in tmp dirs, the real embedding model, the real seeds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from retrieval.embeddings import MiniLMEmbeddings
+from retrieval.index import NewsIndex
+from retrieval.ingest import ingest
+from retrieval.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+TOMAHAWK_DOC = "000_819f83673a16a71b.txt"
+ENV_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEWSQA_MODEL", "NEWSQA_CHROMA_URL",
+            "DISCORD_TOKEN")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """Every test gets its own data directory and no LLM, unless it configures one."""
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("NEWSQA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def embeddings() -> MiniLMEmbeddings:
+    return MiniLMEmbeddings()
+
+
+def make_settings(data_dir: Path, **overrides) -> Settings:
+    return Settings(NEWSQA_DATA_DIR=data_dir, **overrides)
+
+
+@pytest.fixture
+def empty_index(tmp_path, embeddings) -> NewsIndex:
+    index = NewsIndex(make_settings(tmp_path / "index"), embeddings)
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory, embeddings) -> Path:
+    """The seeds, ingested once per test session."""
+    data_dir = tmp_path_factory.mktemp("seed-index")
+    index = NewsIndex(make_settings(data_dir), embeddings)
+    with index.writing():
+        report = ingest(index, [SEEDS])
+    index.close()
+    assert report.added == 5
+    return data_dir
+
+
+@pytest.fixture
+def seed_index(seed_index_dir, embeddings) -> NewsIndex:
+    index = NewsIndex(make_settings(seed_index_dir), embeddings)
+    yield index
+    index.close()
+
+
+@pytest.fixture
+def seed_copy(tmp_path) -> Path:
+    """A writable copy of the seeds folder."""
+    target = tmp_path / "articles"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+def newsqa_command() -> list[str]:
+    """The installed console script, next to the running interpreter."""
+    script = Path(sys.executable).parent / "newsqa"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+
+
+@pytest.fixture
+def cli_env(tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    env.update(NEWSQA_DATA_DIR=str(tmp_path / "cli-data"), HF_HUB_OFFLINE="1", COLUMNS="200",
+               NO_COLOR="1")
+    return env

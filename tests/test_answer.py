@@ -1,0 +1,105 @@
+"""Extractive answers over the real seeds: cited, verbatim, and refused when not covered."""
+
+import json
+import subprocess
+
+import pytest
+
+from bot.service import AnswerService
+from retrieval.errors import BadInputError, IndexMissingError
+from tests.conftest import SEEDS, TOMAHAWK_DOC, newsqa_command
+
+
+@pytest.fixture
+def service(seed_index):
+    return AnswerService(seed_index)
+
+
+def test_answer_names_the_company_and_cites_its_article(service, seed_index):
+    answer = service.ask("Which company makes the Tomahawk missiles?")
+    assert not answer.refused
+    assert "Raytheon" in answer.text
+    assert answer.cited_numbers() and answer.sources[0].doc_id == TOMAHAWK_DOC
+    raytheon = next(s for s in answer.sources if "Raytheon" in s.quote)
+    body = seed_index.catalog.document(raytheon.doc_id).body
+    assert body[raytheon.start : raytheon.end] == raytheon.quote
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How long did Trump's trip to the Middle East last?", "36-hour"),
+    ("Who is the spokesman for the National Security Council?", "Brian Hughes"),
+    ("Which group did Witkoff say Hamas should learn a lesson from?", "Houthis"),
+    ("How many of the four key issues had been settled after the proximity talks?", "three"),
+])
+def test_answers_quote_the_sentence_that_holds_the_answer(service, question, expected):
+    answer = service.ask(question)
+    assert expected in answer.text
+    for source in answer.sources:
+        assert source.quote in answer.text
+
+
+def test_every_citation_marker_resolves_to_a_verbatim_quote(service):
+    answer = service.ask("Who delivered the draft plan to the Ukrainians?")
+    assert sorted(set(answer.cited_numbers())) == [s.number for s in answer.sources]
+    for source in answer.sources:
+        raw = (SEEDS / source.doc_id).read_text()
+        assert source.quote.split("\n")[0] in raw
+
+
+@pytest.mark.parametrize("question", [
+    "What did the Dalai Lama say about the hostage deal?",
+    "What is the capital of Australia?",
+    "What did Trump say about buying Greenland?",
+    "What recipe do the articles give for sourdough bread?",
+])
+def test_questions_the_articles_do_not_cover_are_refused(service, question):
+    answer = service.ask(question)
+    assert answer.refused
+    assert answer.text.startswith("I cannot find this in the articles")
+    assert answer.sources == []
+    assert "hostage" not in answer.text
+
+
+def test_refusal_names_what_is_missing_and_offers_the_closest_articles(service):
+    answer = service.ask("What did the Dalai Lama say about the hostage deal?")
+    assert "Dalai" in answer.text
+    assert answer.closest
+
+
+def test_empty_and_overlong_questions_are_rejected_clearly(service):
+    with pytest.raises(BadInputError, match="empty"):
+        service.ask("   \n ")
+    with pytest.raises(BadInputError, match="limit"):
+        service.ask("why " * 10_000)
+
+
+def test_asking_before_anything_was_ingested_says_how_to_fix_it(empty_index):
+    with pytest.raises(IndexMissingError, match="newsqa ingest"):
+        AnswerService(empty_index).ask("Anything?")
+
+
+def test_newsqa_ask_end_to_end_through_the_console_script(cli_env):
+    command = newsqa_command()
+    ingest = subprocess.run([*command, "ingest", str(SEEDS)], env=cli_env, capture_output=True,
+                            text=True)
+    assert ingest.returncode == 0, ingest.stderr
+    shown = subprocess.run([*command, "ask", "Which company makes the Tomahawk missiles?"],
+                           env=cli_env, capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert "Raytheon" in shown.stdout and "[1]" in shown.stdout
+    assert TOMAHAWK_DOC in shown.stdout
+    as_json = subprocess.run(
+        [*command, "ask", "--json", "Which company makes the Tomahawk missiles?"],
+        env=cli_env, capture_output=True, text=True,
+    )
+    answer = json.loads(as_json.stdout)
+    assert any("Raytheon" in s["quote"] and s["doc_id"] == TOMAHAWK_DOC
+               for s in answer["sources"])
+
+
+def test_newsqa_ask_without_an_index_prints_one_line(cli_env):
+    result = subprocess.run([*newsqa_command(), "ask", "Anything?"], env=cli_env,
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: no index")
+    assert "Traceback" not in result.stderr

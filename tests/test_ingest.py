@@ -1,0 +1,105 @@
+"""Ingest into real Chroma: idempotent, follows file changes, survives bad files."""
+
+import subprocess
+
+import pytest
+
+from retrieval.errors import EmbeddingMismatchError
+from retrieval.index import NewsIndex
+from retrieval.ingest import check_consistency, ingest
+from tests.conftest import TOMAHAWK_DOC, make_settings, newsqa_command
+
+
+def run(index, *paths, **kwargs):
+    with index.writing():
+        return ingest(index, list(paths), **kwargs)
+
+
+def test_reingesting_the_same_files_adds_nothing(empty_index, seed_copy):
+    first = run(empty_index, seed_copy)
+    chunks = empty_index.store.count()
+    again = run(empty_index, seed_copy)
+    assert (first.added, again.added, again.updated, again.unchanged) == (5, 0, 0, 5)
+    assert again.chunks == 0
+    assert empty_index.store.count() == chunks == empty_index.catalog.counts()["chunks"]
+    assert check_consistency(empty_index) == []
+
+
+def test_every_chunk_carries_its_source_path(empty_index, seed_copy):
+    run(empty_index, seed_copy)
+    metadatas = empty_index.store.collection.get(include=["metadatas"])["metadatas"]
+    assert {m["source"] for m in metadatas} == {p.name for p in seed_copy.iterdir()}
+
+
+def test_changed_file_replaces_its_old_chunks(empty_index, seed_copy):
+    run(empty_index, seed_copy)
+    path = seed_copy / TOMAHAWK_DOC
+    path.write_text(path.read_text().replace("Raytheon", "Acme Rockets"))
+    report = run(empty_index, seed_copy)
+    assert (report.updated, report.unchanged) == (1, 4)
+    texts = empty_index.store.collection.get(where={"source": TOMAHAWK_DOC})["documents"]
+    joined = " ".join(texts)
+    assert "Acme Rockets" in joined and "Raytheon" not in joined
+    assert check_consistency(empty_index) == []
+
+
+def test_prune_removes_deleted_files_only_with_prune(empty_index, seed_copy):
+    run(empty_index, seed_copy)
+    (seed_copy / TOMAHAWK_DOC).unlink()
+    run(empty_index, seed_copy)
+    assert empty_index.store.ids_of(TOMAHAWK_DOC)
+    report = run(empty_index, seed_copy, prune=True)
+    assert report.pruned == 1
+    assert empty_index.store.ids_of(TOMAHAWK_DOC) == []
+    assert TOMAHAWK_DOC not in empty_index.catalog.doc_ids()
+    assert check_consistency(empty_index) == []
+
+
+def test_latin1_and_empty_files_do_not_stop_the_ingest(empty_index, tmp_path):
+    folder = tmp_path / "mixed"
+    (folder / "sport").mkdir(parents=True)
+    (folder / "sport" / "199.txt").write_bytes(
+        "Chelsea sack Mutu\n\nChelsea have sacked Adrian Mutu after he failed a drugs test. "
+        "The Romanian striker's agent said the café meeting went well.".encode("latin-1")
+    )
+    (folder / "empty.txt").write_text("")
+    (folder / "ok.md").write_text("# Fine\n\nA perfectly fine story about the harbour.")
+    report = run(empty_index, folder)
+    assert report.added == 2
+    assert report.skipped == [("empty.txt", "empty file")]
+    assert report.notes[0][0] == "sport/199.txt" and "Latin-1" in report.notes[0][1]
+    assert "sport/199.txt" in empty_index.catalog.doc_ids()
+
+
+def test_duplicate_story_is_kept_once_as_an_alias(empty_index, tmp_path):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    story = "Storm hits coast\n\nA storm hit the coast on Monday, officials said."
+    (folder / "a.txt").write_text(story)
+    (folder / "b.txt").write_text(story.replace("Monday,", "Monday ,"))
+    report = run(empty_index, folder)
+    assert (report.added, report.aliased) == (1, 1)
+    assert empty_index.catalog.aliases_of("a.txt") == ["b.txt"]
+
+
+def test_collection_built_with_another_model_is_refused(seed_index_dir, embeddings):
+    other = NewsIndex(make_settings(seed_index_dir), embeddings)
+    other.store.model_name = "some-other-model"
+    with pytest.raises(EmbeddingMismatchError, match="rebuild"):
+        other.store.check()
+
+
+def test_cli_ingest_reports_skips_and_fails_only_when_nothing_was_ingested(tmp_path, cli_env):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "empty.txt").write_text("")
+    failed = subprocess.run([*newsqa_command(), "ingest", str(folder)], env=cli_env,
+                            capture_output=True, text=True)
+    assert failed.returncode == 1
+    assert "skipped empty.txt: empty file" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    (folder / "good.txt").write_text("Good title\n\nA good story about a bridge opening.")
+    ok = subprocess.run([*newsqa_command(), "ingest", str(folder)], env=cli_env,
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "1 added" in ok.stdout
