@@ -50,6 +50,15 @@ class Retrieved(BaseModel):
     lexical_rank: int | None = None
     text: str
 
+    @classmethod
+    def from_hit(cls, hit) -> Retrieved:
+        """From a `retrieval.search.Hit`."""
+        return cls(
+            chunk_id=hit.chunk.chunk_id, doc_id=hit.chunk.doc_id, title=hit.chunk.title,
+            score=hit.score, found_by=hit.found_by, dense_rank=hit.dense_rank,
+            lexical_rank=hit.lexical_rank, text=hit.chunk.text,
+        )
+
 
 class Answer(BaseModel):
     """An answer whose `[n]` markers resolve to `sources[n-1]`."""
@@ -64,6 +73,7 @@ class Answer(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
     retrieved: list[Retrieved] = Field(default_factory=list)
     closest: list[Source] = Field(default_factory=list)
+    notice: str | None = None
 
     def cited_numbers(self) -> list[int]:
         return [int(n) for n in MARKER.findall(self.text)]

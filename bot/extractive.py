@@ -36,7 +36,7 @@ PRONOUN_START = re.compile(
     r"^[\"“‘]?(?:he|she|they|it|this|that|these|those|his|her|their|its|but|and|so)\b", re.I
 )
 CAPITALISED = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of|the|de|al|bin)?\s*[A-Z][\w’'.-]*)*")
-MIN_SCORE = 0.55
+MIN_SCORE = 0.97
 # Share (IDF-weighted) of the question's content words that the answer sentence and its
 # neighbours must contain; words the corpus never uses weigh the most.
 MIN_COVERAGE = 0.3
@@ -70,20 +70,47 @@ class Pick:
     score: float
 
 
+@dataclass
+class Evidence:
+    """Scored sentences of the candidate chunks, and the bodies of their articles."""
+
+    candidates: list[Candidate]
+    bodies: dict[str, str]
+
+    def best_in(self, hit: Hit) -> float:
+        """The best sentence score inside a chunk (a chunk without prose scores nothing)."""
+        chunk = hit.chunk
+        return max((c.score for c in self.candidates if c.doc_id == chunk.doc_id
+                    and c.start >= chunk.start and c.end <= chunk.end), default=-1.0)
+
+
 class ExtractiveAnswerer:
-    """Selects answer sentences from retrieved chunks."""
+    """Scores the sentences of retrieved chunks against a question; reranks chunks by their best
+    sentence and picks the answer sentences."""
 
     def __init__(self, embeddings, catalog: Catalog) -> None:
         self.embeddings = embeddings
         self.catalog = catalog
 
-    def pick(self, question: Question, hits: list[Hit], allowed_docs: set[str]) -> list[Pick]:
+    def score(self, question: Question, hits: list[Hit]) -> Evidence:
+        candidates, bodies = self._candidates(hits)
+        if candidates:
+            self._score(question, candidates, bodies)
+        return Evidence(candidates, bodies)
+
+    @staticmethod
+    def rerank(evidence: Evidence, hits: list[Hit]) -> list[Hit]:
+        """Chunks ordered by their best sentence, the fused retrieval rank breaking ties: a
+        chunk holding one sentence that answers beats one that is merely on topic."""
+        order = {id(h): i for i, h in enumerate(hits)}
+        return sorted(hits, key=lambda h: (-evidence.best_in(h) - 0.02 / (1 + order[id(h)])))
+
+    def pick(self, question: Question, evidence: Evidence, allowed_docs: set[str]) -> list[Pick]:
         """The best answer spans, best first; empty when nothing scores as an answer."""
-        candidates, bodies = self._candidates(hits, allowed_docs)
-        if not candidates:
+        ranked = sorted((c for c in evidence.candidates if c.doc_id in allowed_docs),
+                        key=lambda c: c.score, reverse=True)
+        if not ranked:
             return []
-        self._score(question, candidates, bodies)
-        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         best = ranked[0]
         if best.score < MIN_SCORE or best.coverage < MIN_COVERAGE:
             return []
@@ -95,7 +122,7 @@ class ExtractiveAnswerer:
             if question.focus and not other.focus_hit:
                 continue
             chosen.append(other)
-        return self._spans(chosen, bodies)
+        return self._spans(chosen, evidence.bodies)
 
     def _spans(self, chosen: list[Candidate], bodies: dict[str, str]) -> list[Pick]:
         """Picks in answer order; neighbouring sentences of one article become one quote, and a
@@ -117,13 +144,11 @@ class ExtractiveAnswerer:
                 picks.append(Pick(c.doc_id, start, c.end, body[start : c.end], c.score))
         return picks
 
-    def _candidates(self, hits: list[Hit], allowed_docs: set[str]):
-        bodies: dict[str, list[tuple[int, int]] | str] = {}
+    def _candidates(self, hits: list[Hit]) -> tuple[list[Candidate], dict[str, str]]:
+        bodies: dict[str, str] = {}
         candidates: dict[tuple[str, int], Candidate] = {}
         for rank, hit in enumerate(hits, 1):
             chunk = hit.chunk
-            if chunk.doc_id not in allowed_docs:
-                continue
             if chunk.doc_id not in bodies:
                 record = self.catalog.document(chunk.doc_id)
                 if record is None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from functools import cached_property
 
 from bot.answer import CANNOT_FIND, Answer, Check, Retrieved, Source
+from bot.conversation import Conversation
 from bot.evidence import coverage
 from bot.extractive import ExtractiveAnswerer, Pick
 from bot.question import Question, analyse
 from retrieval.errors import BadInputError
 from retrieval.index import NewsIndex
-from retrieval.search import Hit, Retriever, SearchFilter
+from retrieval.search import Hit, Retriever, SearchFilter, diversify
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,9 +38,14 @@ def validate_question(question: str, max_chars: int) -> str:
 class AnswerService:
     """Retrieves evidence and answers from it, extractively or (when configured) with an LLM."""
 
-    def __init__(self, index: NewsIndex, settings: Settings | None = None) -> None:
+    def __init__(self, index: NewsIndex, settings: Settings | None = None, llm=None) -> None:
         self.index = index
         self.settings = settings or index.settings
+        self._llm = llm
+
+    @property
+    def llm_available(self) -> bool:
+        return self._llm is not None or self.settings.llm_configured
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -48,19 +55,83 @@ class AnswerService:
     def extractive(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(self.index.embeddings, self.index.catalog)
 
-    def ask(self, question: str, *, k: int | None = None,
-            where: SearchFilter | None = None) -> Answer:
-        """Answer `question` from the index, citing every sentence."""
+    @cached_property
+    def chain(self):
+        from bot.chain import AnswerChain
+        from bot.citations import CitationChecker
+        from bot.llm import make_llm
+
+        return AnswerChain(
+            self._llm or make_llm(self.settings),
+            CitationChecker(self.index.embeddings),
+            retrieve=lambda x: self.gather(analyse(x["standalone"]), x["standalone"], x["k"],
+                                           x["where"])[0],
+            check_evidence=lambda question, hits: self.evidence_checks(analyse(question), hits)[1],
+            refuse=self.refusal,
+            base_url=self.settings.openai_base_url,
+        )
+
+    def ask(self, question: str, *, k: int | None = None, where: SearchFilter | None = None,
+            conversation: Conversation | None = None, mode: str | None = None,
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer `question` from the index, citing every sentence. `mode` is "llm" or
+        "extractive"; by default the LLM is used when one is configured."""
+        from bot.chain import LLMError
+
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         self.index.require()
-        result = self.retriever.search(question, k or self.settings.top_k, where)
-        timings = {"retrieve_s": result.seconds}
+        conversation = conversation if conversation is not None else Conversation()
+        k = k or self.settings.top_k
+        use_llm = (mode or ("llm" if self.llm_available else "extractive")) == "llm"
+        notice = None
+        answer = None
+        if use_llm:
+            try:
+                answer = self.chain.run(question, conversation, k, where, on_token)
+            except LLMError as exc:
+                log.warning("LLM failed, answering extractively: %s", exc)
+                notice = f"{exc}; showing the extractive answer instead."
+        if answer is None:
+            answer = self.answer_extractively(question, conversation, k, where)
+            answer.notice = notice
+        answer.timings["total_s"] = time.perf_counter() - started
+        conversation.add(question, answer.standalone_question, answer.text)
+        return answer
+
+    def gather(self, analysis: Question, query: str, k: int, where: SearchFilter | None):
+        """Hybrid search, then the candidate pool reranked by its best-answering sentence and
+        made diverse: (top-k hits, scored evidence, seconds)."""
+        started = time.perf_counter()
+        pool = self.retriever.search(query, k, where).pool[:ANSWER_POOL]
+        evidence = self.extractive.score(analysis, pool)
+        hits = diversify(self.extractive.rerank(evidence, pool), k, self.retriever.per_article)
+        return hits, evidence, time.perf_counter() - started
+
+    def answer_extractively(self, question: str, conversation: Conversation, k: int,
+                            where: SearchFilter | None) -> Answer:
+        standalone = conversation.condense_without_llm(question)
         analysis = analyse(question)
-        answer = self._extractive(question, analysis, result.pool[:ANSWER_POOL])
-        answer.retrieved = [retrieved(h) for h in result.hits]
-        timings["total_s"] = time.perf_counter() - started
-        answer.timings = timings
+        hits, evidence, seconds = self.gather(analysis, standalone, k, where)
+        allowed, checks = self.evidence_checks(analysis, hits)
+        picks = self.extractive.pick(analysis, evidence, allowed) if allowed else []
+        if allowed:
+            checks.append(Check(
+                name="answer sentence",
+                passed=bool(picks),
+                detail=f"best sentence scored {picks[0].score:.2f}" if picks
+                else "no sentence of the evidence answers the question",
+            ))
+        if picks:
+            sources = [self._source(n, pick) for n, pick in enumerate(picks, 1)]
+            text = " ".join(f"{pick.text} [{n}]" for n, pick in enumerate(picks, 1))
+            answer = Answer(question=question, standalone_question=standalone, text=text,
+                            sources=sources, checks=checks, mode="extractive")
+        else:
+            answer = self.refusal(question, hits, checks)
+            answer.standalone_question = standalone
+        answer.retrieved = [Retrieved.from_hit(h) for h in hits]
+        answer.timings["retrieve_s"] = seconds
         return answer
 
     def evidence_checks(self, analysis: Question, hits: list[Hit]) -> tuple[set[str], list[Check]]:
@@ -79,25 +150,7 @@ class AnswerService:
                     + (", ".join(t.text for t in analysis.salient) or "no names or numbers"))
             if covered.ok else "the articles never mention " + ", ".join(covered.missing),
         )]
-        allowed = covered.covering_docs
-        return allowed, checks
-
-    def _extractive(self, question: str, analysis: Question, hits: list[Hit]) -> Answer:
-        allowed, checks = self.evidence_checks(analysis, hits)
-        picks = self.extractive.pick(analysis, hits, allowed) if allowed else []
-        if allowed:
-            checks.append(Check(
-                name="answer sentence",
-                passed=bool(picks),
-                detail=f"best sentence scored {picks[0].score:.2f}" if picks
-                else "no sentence of the evidence answers the question",
-            ))
-        if not picks:
-            return self.refusal(question, hits, checks)
-        sources = [self._source(n, pick) for n, pick in enumerate(picks, 1)]
-        text = " ".join(f"{pick.text} [{n}]" for n, pick in enumerate(picks, 1))
-        return Answer(question=question, standalone_question=question, text=text,
-                      sources=sources, checks=checks, mode="extractive")
+        return covered.covering_docs, checks
 
     def refusal(self, question: str, hits: list[Hit], checks: list[Check],
                 mode: str = "extractive") -> Answer:
@@ -126,10 +179,3 @@ class AnswerService:
             aliases=self.index.catalog.aliases_of(pick.doc_id),
         )
 
-
-def retrieved(hit: Hit) -> Retrieved:
-    return Retrieved(
-        chunk_id=hit.chunk.chunk_id, doc_id=hit.chunk.doc_id, title=hit.chunk.title,
-        score=hit.score, found_by=hit.found_by, dense_rank=hit.dense_rank,
-        lexical_rank=hit.lexical_rank, text=hit.chunk.text,
-    )

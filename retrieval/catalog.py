@@ -269,12 +269,13 @@ class Catalog:
         )
         return {r[0]: StoredChunk(*r) for r in rows}
 
-    def chunk_frequency(self, word: str) -> int:
-        """How many chunks contain `word` (stemmed, or as a prefix of a longer word)."""
+    def chunk_frequency(self, word: str, prefix: bool = False) -> int:
+        """How many chunks contain `word` (after Porter stemming), or with `prefix` any word
+        starting like it."""
         token = re.sub(r"[^\w]", "", word.lower())
         if not token:
             return 0
-        query = f'"{token}" OR "{token[: max(4, len(token) - 3)]}"*'
+        query = f'"{token[: max(5, len(token) - 3)]}"*' if prefix else f'"{token}"'
         row = self.db.execute(
             "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (query,)
         ).fetchone()

@@ -116,7 +116,8 @@ class Retriever:
         )
         lexical = self.index.catalog.search(query, self.candidates, allowed)
         pool = self._fuse(dense, lexical)
-        return SearchResult(self._diversify(pool, k), time.perf_counter() - started, pool)
+        hits = diversify(pool, k, self.per_article)
+        return SearchResult(hits, time.perf_counter() - started, pool)
 
     def _fuse(self, dense, lexical) -> list[Hit]:
         fused: dict[str, dict] = {}
@@ -132,16 +133,23 @@ class Retriever:
         hits = [Hit(chunks[cid], **entry) for cid, entry in fused.items() if cid in chunks]
         return sorted(hits, key=lambda h: h.score, reverse=True)
 
-    def _diversify(self, hits: list[Hit], k: int) -> list[Hit]:
-        """At most `per_article` chunks per article, and never two overlapping chunks."""
-        chosen: list[Hit] = []
-        for hit in hits:
-            same = [h for h in chosen if h.chunk.doc_id == hit.chunk.doc_id]
-            if len(same) >= self.per_article:
-                continue
-            if any(h.chunk.start < hit.chunk.end and hit.chunk.start < h.chunk.end for h in same):
-                continue
-            chosen.append(hit)
-            if len(chosen) == k:
-                break
-        return chosen
+
+def diversify(hits: list[Hit], k: int, per_article: int = 3) -> list[Hit]:
+    """The first `k` hits keeping at most `per_article` chunks per article and never two chunks
+    that mostly overlap (adjacent chunks share a sentence; that much is fine)."""
+    chosen: list[Hit] = []
+    for hit in hits:
+        same = [h for h in chosen if h.chunk.doc_id == hit.chunk.doc_id]
+        if len(same) >= per_article:
+            continue
+        if any(mostly_overlap(h.chunk, hit.chunk) for h in same):
+            continue
+        chosen.append(hit)
+        if len(chosen) == k:
+            break
+    return chosen
+
+
+def mostly_overlap(a: StoredChunk, b: StoredChunk) -> bool:
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    return shared > 0.5 * min(a.end - a.start, b.end - b.start)
