@@ -76,8 +76,6 @@ class AnswerService:
             on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer `question` from the index, citing every sentence. `mode` is "llm" or
         "extractive"; by default the LLM is used when one is configured."""
-        from bot.chain import LLMError
-
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         self.index.require()
@@ -87,6 +85,8 @@ class AnswerService:
         notice = None
         answer = None
         if use_llm:
+            from bot.chain import LLMError
+
             try:
                 answer = self.chain.run(question, conversation, k, where, on_token)
             except LLMError as exc:
