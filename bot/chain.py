@@ -100,12 +100,14 @@ class AnswerChain:
         self.check_evidence = check_evidence
         self.refuse = refuse
         self.base_url = base_url
-        self.chain = self.build()
+        self.chains = {streaming: self.build(streaming) for streaming in (False, True)}
 
-    def build(self) -> Runnable:
+    def build(self, streaming: bool) -> Runnable:
+        """The chain; with `streaming` the answer is requested as a token stream."""
         condense = condense_prompt() | self.llm.with_config(tags=["newsqa-condense"]) | \
             StrOutputParser()
-        generate = answer_prompt() | self.llm.with_config(tags=[ANSWER_TAG]) | StrOutputParser()
+        answer_llm = self.llm.bind(stream=streaming).with_config(tags=[ANSWER_TAG])
+        generate = answer_prompt() | answer_llm | StrOutputParser()
 
         def standalone(x: dict) -> str:
             conversation: Conversation = x["conversation"]
@@ -158,7 +160,7 @@ class AnswerChain:
 
         config = {"callbacks": [TokenStream(on_token)]} if on_token else {}
         try:
-            return self.chain.invoke(
+            return self.chains[on_token is not None].invoke(
                 {"question": question, "conversation": conversation, "k": k, "where": where},
                 config=config,
             )

@@ -9,9 +9,14 @@ from retrieval.settings import Settings
 
 
 def make_llm(settings: Settings) -> BaseChatModel:
-    """A streaming ChatOpenAI with the configured timeout, retries and token limit."""
+    """ChatOpenAI with the configured timeout, retries and token limit. The chain asks for a
+    token stream per call, when a front end can show one."""
     from langchain_openai import ChatOpenAI
 
+    # langchain-openai sends the limit as `max_completion_tokens`, which llama.cpp's server
+    # ignores (measured: it generated until the context was full). Other servers get the
+    # classic `max_tokens` as well.
+    compatible = {"max_tokens": settings.llm_max_tokens} if settings.openai_base_url else None
     return ChatOpenAI(
         model=settings.model,
         api_key=settings.openai_api_key or "not-needed",  # local servers ignore the key
@@ -19,6 +24,6 @@ def make_llm(settings: Settings) -> BaseChatModel:
         timeout=settings.llm_timeout_s,
         max_retries=settings.llm_max_retries,
         max_tokens=settings.llm_max_tokens,
+        extra_body=compatible,
         temperature=0,
-        streaming=True,
     )

@@ -3,18 +3,22 @@ answer service."""
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 
 from bot.answer import Answer
+from bot.conversation import Conversation
 from bot.render import print_answer, print_retrieved, print_sources
 from retrieval.errors import NewsQAError
 from retrieval.search import SearchFilter
 from retrieval.settings import Settings
 
+log = logging.getLogger(__name__)
 COMMANDS = {
     "/help": "this list",
     "/sources": "the last answer's sources with their quoted spans",
@@ -37,19 +41,21 @@ class Session:
     where: SearchFilter = field(default_factory=SearchFilter)
     mode: str = "extractive"
     last: Answer | None = None
-    history: list[tuple[str, str]] = field(default_factory=list)
+    conversation: Conversation = field(default_factory=Conversation)
 
 
 class Repl:
     """Commands and questions in, rendered answers out."""
 
-    def __init__(self, settings: Settings, console: Console, debug: bool = False) -> None:
+    def __init__(self, settings: Settings, console: Console, debug: bool = False,
+                 stream: bool = True) -> None:
         from bot.service import AnswerService
         from retrieval.index import NewsIndex
 
         self.settings = settings
         self.console = console
         self.debug = debug
+        self.stream = stream
         self.index = NewsIndex(settings)
         self.service = AnswerService(self.index, settings)
         self.session = Session(k=settings.top_k,
@@ -88,11 +94,30 @@ class Repl:
                                    highlight=False)
         return True
 
+    def warm_up(self) -> None:
+        """Load the embedding model and open the store, so the first answer does not wait."""
+        try:
+            self.index.embeddings.embed_query("warm up")
+            self.index.store.count()
+        except Exception:  # reported properly when the user asks a question
+            log.debug("warm-up failed", exc_info=True)
+
     def answer(self, question: str) -> None:
-        answer = self.service.ask(question, k=self.session.k, where=self.session.where)
+        def ask(on_token=None) -> Answer:
+            return self.service.ask(
+                question, k=self.session.k, where=self.session.where,
+                conversation=self.session.conversation, mode=self.session.mode,
+                on_token=on_token,
+            )
+
+        if self.stream and self.session.mode == "llm":
+            answer = stream_answer(self.console, ask)
+        else:
+            answer = ask()
         self.session.last = answer
-        self.session.history.append((question, answer.text))
-        print_answer(self.console, answer)
+        if answer.notice:
+            self.console.print(f"[yellow]note:[/yellow] {answer.notice}", highlight=False)
+        print_answer(self.console, answer, markdown=True)
 
     def command(self, line: str) -> bool:
         name, _, arg = line.partition(" ")
@@ -115,7 +140,7 @@ class Repl:
             self.session.where = SearchFilter.parse(arg)
             self.console.print(f"filter: {self.session.where.describe()}")
         elif name == "/new":
-            self.session.history.clear()
+            self.session.conversation.clear()
             self.session.last = None
             self.console.print("conversation forgotten")
         elif name == "/mode":
@@ -154,15 +179,33 @@ class Repl:
         self.console.print(report.summary(), highlight=False)
 
 
+def stream_answer(console: Console, ask) -> Answer:
+    """Show tokens as they arrive (at most ~8 redraws a second), then clear them: the checked
+    answer, with its renumbered citations, is printed in their place."""
+    from rich.live import Live
+    from rich.markdown import Markdown
+
+    text = ""
+    with Live(console=console, transient=True, refresh_per_second=8) as live:
+        def on_token(token: str) -> None:
+            nonlocal text
+            text += token
+            live.update(Markdown(text))
+
+        return ask(on_token)
+
+
 def run_repl(settings: Settings, debug: bool = False) -> None:
     """Interactive with a TTY; with piped stdin, answer each line and stop at EOF."""
     console = Console()
-    repl = Repl(settings, console, debug)
     if not sys.stdin.isatty():
+        repl = Repl(settings, console, debug, stream=False)
         for line in sys.stdin:
             if not repl.handle(line):
                 break
         return
+    repl = Repl(settings, console, debug)
+    threading.Thread(target=repl.warm_up, daemon=True).start()
     session = prompt_session(settings.data_dir)
     console.print(repl.banner(), highlight=False)
     while True:

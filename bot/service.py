@@ -155,7 +155,7 @@ class AnswerService:
     def refusal(self, question: str, hits: list[Hit], checks: list[Check],
                 mode: str = "extractive") -> Answer:
         """The 'cannot find' reply, with the closest sources so the reader can look further."""
-        reason = next((c.detail for c in checks if not c.passed), "")
+        reason = next((c.detail for c in reversed(checks) if not c.passed), "")
         text = CANNOT_FIND + (f" ({reason[0].lower()}{reason[1:]}.)" if reason else "")
         closest, seen = [], set()
         for hit in hits:

@@ -135,6 +135,19 @@ def test_tokens_stream_to_the_caller(service, llm_server):
     assert llm_server.requests[0]["stream"] is True
 
 
+def test_without_a_token_callback_the_completion_is_not_streamed(service, llm_server):
+    n = excerpt_number(service, QUESTION, "Raytheon")
+    llm_server.enqueue(f"Raytheon makes them [{n}].")
+    assert "Raytheon" in service.ask(QUESTION).text
+    assert not llm_server.requests[0].get("stream")
+
+
+def test_token_limit_is_sent_in_the_field_local_servers_read(service, llm_server):
+    llm_server.enqueue("I cannot find this in the articles.")
+    service.ask(QUESTION)
+    assert llm_server.requests[0]["max_tokens"] == service.settings.llm_max_tokens
+
+
 def test_server_errors_are_retried_then_answered(seed_index_dir, embeddings, llm_server):
     service = service_for(seed_index_dir, embeddings, llm_server.base_url, retries=2)
     n = excerpt_number(service, QUESTION, "Raytheon")
