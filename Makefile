@@ -41,3 +41,8 @@ llm-server: $(LLM_STAMP)
 
 clean:
 	rm -rf $(VENV) .newsqa .pytest_cache .ruff_cache
+
+SHARED ?= ../shared
+eval: install
+	$(BIN)/newsqa eval --qa $(SHARED)/eval/seeds_dev.jsonl --corpus seeds \
+		--corpus $(SHARED)/corpora/bbc --out reports/eval

@@ -154,3 +154,63 @@ def stats() -> None:
     console.print(f"{counts['documents']} documents ({counts['aliases']} duplicates as aliases), "
                   f"{counts['chunks']} chunks, model {index.store.model_name}, store "
                   f"{index.settings.chroma_url or index.data_dir}", highlight=False)
+
+
+@app.command("eval")
+def evaluate(
+    qa: Annotated[list[Path], typer.Option("--qa", help="QA file(s), JSON lines.")],
+    corpus: Annotated[list[Path], typer.Option("--corpus", help="Folder(s) to ingest.")],
+    mode: Annotated[str, typer.Option(help="extractive or llm")] = "extractive",
+    k: Annotated[str, typer.Option("--k", help="Cut-offs for answer@k and source@k.")] = "1,4,8",
+    out: Annotated[Path, typer.Option(help="Where the report goes.")] = Path("reports/eval"),
+    data_dir: Annotated[Path | None, typer.Option(help="Index to build or reuse; by default "
+                                                  "one per set of corpora.")] = None,
+    peers: Annotated[bool, typer.Option(help="Also measure the peer recipes.")] = True,
+) -> None:
+    """Measure retrieval and answers on QA files, next to the peers."""
+    import hashlib
+
+    from bot.evaluation import Evaluation, write_report
+    from bot.peers import PeerIndex
+    from bot.service import AnswerService
+    from retrieval.ingest import ingest as run_ingest
+
+    try:
+        ks = [int(x) for x in k.split(",") if x.strip()]
+    except ValueError:
+        fail(NewsQAError(f"bad --k {k!r}; use e.g. 1,4,8"))
+    if mode not in {"extractive", "llm"}:
+        fail(NewsQAError("--mode is extractive or llm"))
+    key = hashlib.sha1("|".join(sorted(str(c.resolve()) for c in corpus)).encode()).hexdigest()
+    settings = Settings()
+    settings.data_dir = data_dir or settings.data_dir / f"eval-{key[:10]}"
+    index = open_index(settings)
+    try:
+        with index.writing():
+            report = run_ingest(index, corpus)
+        errors.print(f"index: {report.summary()} ({settings.data_dir})", highlight=False)
+        peer_index = PeerIndex(index) if peers else None
+        if peer_index:
+            peer_index.build()
+        evaluation = Evaluation(AnswerService(index, settings), peer_index, ks, mode)
+        summaries, records = {}, {}
+        for path in qa:
+            summaries[path.stem], records[path.stem] = evaluation.run_file(path)
+    except NewsQAError as exc:
+        fail(exc)
+    counts = index.catalog.counts()
+    context = (f"Corpora: {', '.join(map(str, corpus))} ({counts['documents']} documents, "
+               f"{counts['aliases']} duplicates kept as aliases, {counts['chunks']} chunks). "
+               f"Mode: {mode}. Embeddings: {index.store.model_name}.")
+    write_report(out, summaries, records, ks, context)
+    console.print(f"report: {out / 'report.md'}", highlight=False)
+    parts = []
+    for stem, summary in summaries.items():
+        mine = summary["newsqa"]
+        line = (f"{stem}: answer@1 {mine.get('answer@1', 0):.2f} mrr {mine['mrr']:.2f} "
+                f"accuracy {mine['answer_accuracy']:.2f} refusal {mine['refusal_accuracy']:.2f} "
+                f"false-refusal {mine['false_refusal_rate']:.2f}")
+        if "bm25" in summary:
+            line += f" (bm25 answer@1 {summary['bm25'].get('answer@1', 0):.2f})"
+        parts.append(line)
+    console.print("; ".join(parts), highlight=False, soft_wrap=True)

@@ -1,0 +1,255 @@
+"""`newsqa eval`: retrieval and answer quality on QA files (schema: ../shared/eval/README.md),
+newsqa side by side with the peers, written as a markdown report, per-question JSON,
+`summary.json` and plots."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.peers import PeerIndex
+from bot.question import analyse
+from bot.service import AnswerService
+from retrieval.errors import BadInputError
+from retrieval.terms import words
+
+SYSTEMS = ("newsqa", "langchain-default", "bm25")
+ANSWER_METRICS = ("answer_accuracy", "token_f1", "citation_precision", "refusal_accuracy",
+                  "false_refusal_rate", "latency_p50_ms", "latency_p95_ms")
+
+
+@dataclass
+class QAItem:
+    id: str
+    question: str
+    answers: list[str]
+    sources: list[str]
+    kind: str
+
+    @property
+    def answerable(self) -> bool:
+        return self.kind != "unanswerable"
+
+
+def load_qa(path: Path) -> list[QAItem]:
+    """Read a QA file; a bad line is a clear error naming the file and line."""
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            items.append(QAItem(
+                id=str(record.get("id", f"{path.stem}-{number}")), question=record["question"],
+                answers=list(record.get("answers") or []),
+                sources=list(record.get("sources") or []),
+                kind=record.get("kind") or ("factoid" if record.get("answers") else
+                                            "unanswerable"),
+            ))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise BadInputError(f"{path}:{number}: not a QA record ({exc})") from exc
+    if not items:
+        raise BadInputError(f"{path} holds no questions")
+    return items
+
+
+def contains_answer(text: str, answers: list[str]) -> bool:
+    """A gold answer appears in `text`: case-insensitive, on word boundaries."""
+    lowered = text.lower()
+    return any(re.search(rf"(?<!\w){re.escape(a.lower())}(?!\w)", lowered) for a in answers)
+
+
+def token_f1(prediction: str, answers: list[str]) -> float:
+    """SQuAD-style token F1 against the best-matching gold answer."""
+    predicted = Counter(words(prediction))
+    best = 0.0
+    for answer in answers:
+        gold = Counter(words(answer))
+        common = sum((predicted & gold).values())
+        if common:
+            precision, recall = common / sum(predicted.values()), common / sum(gold.values())
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+class Evaluation:
+    """Runs every system on every question of the QA files."""
+
+    def __init__(self, service: AnswerService, peers: PeerIndex | None, ks: list[int],
+                 mode: str = "extractive") -> None:
+        self.service = service
+        self.peers = peers
+        self.ks = sorted(set(ks))
+        self.mode = mode
+
+    def retrieve(self, system: str, question: str) -> tuple[list[tuple[str, str]], float]:
+        depth = max(self.ks)
+        started = time.perf_counter()
+        if system == "newsqa":
+            hits = self.service.gather(analyse(question), question, depth, None)[0]
+            found = [(h.chunk.doc_id, h.chunk.text) for h in hits]
+        elif system == "langchain-default":
+            found = [(h.doc_id, h.text) for h in self.peers.langchain_default(question, depth)]
+        else:
+            found = [(h.doc_id, h.text) for h in self.peers.bm25(question, depth)]
+        return found, (time.perf_counter() - started) * 1000
+
+    def run_file(self, path: Path) -> tuple[dict, list[dict]]:
+        items = load_qa(path)
+        systems = SYSTEMS if self.peers else ("newsqa",)
+        records = []
+        for item in items:
+            for system in systems:
+                records.append(self.evaluate(system, item))
+        return self.summarise(records, systems), records
+
+    def evaluate(self, system: str, item: QAItem) -> dict:
+        found, retrieval_ms = self.retrieve(system, item.question)
+        record = {
+            "id": item.id, "system": system, "question": item.question, "kind": item.kind,
+            "gold_answers": item.answers, "gold_sources": item.sources,
+            "retrieved": [{"doc_id": d, "has_answer": contains_answer(t, item.answers),
+                           "text": t[:300]} for d, t in found],
+            "retrieval_ms": retrieval_ms,
+        }
+        record["answer_rank"] = next((i + 1 for i, r in enumerate(record["retrieved"])
+                                      if r["has_answer"]), None)
+        record["source_rank"] = next((i + 1 for i, (d, _) in enumerate(found)
+                                      if d in item.sources), None)
+        if system == "newsqa":
+            started = time.perf_counter()
+            answer = self.service.ask(item.question, mode=self.mode)
+            record["latency_ms"] = (time.perf_counter() - started) * 1000
+            record.update(self.judge_answer(answer, item))
+        return record
+
+    def judge_answer(self, answer, item: QAItem) -> dict:
+        text = re.sub(r"\[\d+\]", "", answer.text)
+        citations = []
+        for source in answer.sources:
+            record = self.service.index.catalog.document(source.doc_id)
+            verbatim = bool(record) and record.body[source.start : source.end] == source.quote
+            citations.append({"doc_id": source.doc_id, "quote": source.quote,
+                              "verbatim": verbatim,
+                              "supports_gold": verbatim and contains_answer(source.quote,
+                                                                            item.answers)})
+        return {"answer": answer.text, "refused": answer.refused, "mode": answer.mode,
+                "notice": answer.notice, "correct": contains_answer(text, item.answers),
+                "f1": token_f1(text, item.answers), "citations": citations}
+
+    def summarise(self, records: list[dict], systems) -> dict:
+        summary = {}
+        for system in systems:
+            mine = [r for r in records if r["system"] == system]
+            answerable = [r for r in mine if r["kind"] != "unanswerable"]
+            n = max(len(answerable), 1)
+            metrics = {}
+            for k in self.ks:
+                metrics[f"answer@{k}"] = sum(bool(r["answer_rank"] and r["answer_rank"] <= k)
+                                             for r in answerable) / n
+                metrics[f"source@{k}"] = sum(bool(r["source_rank"] and r["source_rank"] <= k)
+                                             for r in answerable) / n
+            metrics["mrr"] = sum(1 / r["source_rank"] for r in answerable
+                                 if r["source_rank"]) / n
+            metrics["retrieval_p50_ms"] = percentile([r["retrieval_ms"] for r in mine], 0.5)
+            if system == "newsqa":
+                metrics.update(self.answer_metrics(mine, answerable))
+            summary[system] = metrics
+        return summary
+
+    @staticmethod
+    def answer_metrics(mine: list[dict], answerable: list[dict]) -> dict:
+        unanswerable = [r for r in mine if r["kind"] == "unanswerable"]
+        citations = [c for r in answerable for c in r["citations"]]
+        latencies = [r["latency_ms"] for r in mine]
+        return {
+            "answer_accuracy": sum(r["correct"] for r in answerable) / max(len(answerable), 1),
+            "token_f1": statistics.fmean([r["f1"] for r in answerable]) if answerable else 0.0,
+            "citation_precision": (sum(c["supports_gold"] for c in citations) / len(citations)
+                                   if citations else 0.0),
+            "refusal_accuracy": (sum(r["refused"] for r in unanswerable) / len(unanswerable)
+                                 if unanswerable else 1.0),
+            "false_refusal_rate": sum(r["refused"] for r in answerable) / max(len(answerable), 1),
+            "latency_p50_ms": percentile(latencies, 0.5),
+            "latency_p95_ms": percentile(latencies, 0.95),
+        }
+
+
+def write_report(out: Path, summaries: dict[str, dict], records: dict[str, list[dict]],
+                 ks: list[int], context: str) -> None:
+    """report.md, results.json, summary.json and the plots."""
+    out.mkdir(parents=True, exist_ok=True)
+    systems = {s: {stem: summaries[stem][s] for stem in summaries if s in summaries[stem]}
+               for s in SYSTEMS}
+    systems = {s: v for s, v in systems.items() if v}
+    (out / "summary.json").write_text(json.dumps({"systems": systems}, indent=2))
+    (out / "results.json").write_text(json.dumps(records, indent=2, ensure_ascii=False))
+    lines = ["# newsqa evaluation", "", context, ""]
+    for stem, summary in summaries.items():
+        n = sum(1 for r in records[stem] if r["system"] == "newsqa")
+        lines += [f"## {stem} ({n} questions)", "", "### Retrieval", ""]
+        columns = [f"answer@{k}" for k in ks] + [f"source@{k}" for k in ks] + [
+            "mrr", "retrieval_p50_ms"]
+        lines += ["| system | " + " | ".join(columns) + " |",
+                  "|---|" + "---|" * len(columns)]
+        for system, metrics in summary.items():
+            cells = [f"{metrics[c]:.1f}" if c.endswith("_ms") else f"{metrics[c]:.3f}"
+                     for c in columns]
+            lines.append(f"| {system} | " + " | ".join(cells) + " |")
+        mine = summary["newsqa"]
+        lines += ["", "### Answers (newsqa)", "", "| metric | value |", "|---|---|"]
+        lines += [f"| {m} | {mine[m]:.0f} |" if m.endswith("_ms") else f"| {m} | {mine[m]:.3f} |"
+                  for m in ANSWER_METRICS]
+        misses = [r for r in records[stem] if r["system"] == "newsqa" and (
+            (r["kind"] != "unanswerable" and not r["correct"])
+            or (r["kind"] == "unanswerable" and not r["refused"]))]
+        if misses:
+            lines += ["", "### Misses", ""]
+            lines += [f"- `{r['id']}` {r['question']} → {r['answer'][:160]!r}" for r in misses]
+        lines.append("")
+    (out / "report.md").write_text("\n".join(lines))
+    plot(out, summaries, records, ks)
+
+
+def plot(out: Path, summaries: dict[str, dict], records: dict[str, list[dict]],
+         ks: list[int]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for stem, summary in summaries.items():
+        metrics = [f"answer@{k}" for k in ks] + ["mrr"]
+        fig, ax = plt.subplots(figsize=(8, 4))
+        width = 0.8 / len(summary)
+        for i, (system, values) in enumerate(summary.items()):
+            ax.bar([x + i * width for x in range(len(metrics))], [values[m] for m in metrics],
+                   width, label=system)
+        ax.set_xticks([x + width * (len(summary) - 1) / 2 for x in range(len(metrics))], metrics)
+        ax.set_ylim(0, 1.05)
+        ax.set_title(f"Retrieval on {stem}")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out / f"metrics_{stem}.png", dpi=100)
+        plt.close(fig)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    latencies = [r["latency_ms"] for rs in records.values() for r in rs if r["system"] == "newsqa"]
+    ax.hist(latencies, bins=20)
+    ax.set_xlabel("answer latency (ms)")
+    ax.set_ylabel("questions")
+    ax.set_title("newsqa answer latency")
+    fig.tight_layout()
+    fig.savefig(out / "latency.png", dpi=100)
+    plt.close(fig)
