@@ -105,9 +105,12 @@ class ExtractiveAnswerer:
         order = {id(h): i for i, h in enumerate(hits)}
         return sorted(hits, key=lambda h: (-evidence.best_in(h) - 0.02 / (1 + order[id(h)])))
 
-    def pick(self, question: Question, evidence: Evidence, allowed_docs: set[str]) -> list[Pick]:
-        """The best answer spans, best first; empty when nothing scores as an answer."""
-        ranked = sorted((c for c in evidence.candidates if c.doc_id in allowed_docs),
+    def pick(self, question: Question, evidence: Evidence, allowed_docs: set[str],
+             already_said: str = "") -> list[Pick]:
+        """The best answer spans, best first; empty when nothing scores as an answer. Sentences
+        in `already_said` (the previous answer, for a follow-up) are not repeated."""
+        ranked = sorted((c for c in evidence.candidates
+                         if c.doc_id in allowed_docs and c.text not in already_said),
                         key=lambda c: c.score, reverse=True)
         if not ranked:
             return []
@@ -195,6 +198,11 @@ class ExtractiveAnswerer:
             focus = 0.0 if not question.focus else (0.35 * strength if c.focus_hit else -0.2)
             c.coverage = context
             c.score = float(sim) + 0.5 * lexical + 0.3 * context + focus + 0.04 / c.rank
+            if question.context:  # a follow-up stays with what the earlier answer was about
+                shared = sum(map(own.has_word, question.context)) / len(question.context)
+                in_article = sum(map(articles[c.doc_id].has_word, question.context)) / len(
+                    question.context)
+                c.score += 0.2 * in_article + 0.5 * shared
 
     def _idf(self, terms: list[str]) -> dict[str, float]:
         total = max(self.catalog.counts()["chunks"], 1)

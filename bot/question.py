@@ -84,6 +84,7 @@ class Question:
     salient: list[Term]
     content: list[str]
     focus: str | None
+    context: list[str] = field(default_factory=list)  # a follow-up's words from earlier turns
 
 
 def analyse(question: str) -> Question:

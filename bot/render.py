@@ -31,7 +31,7 @@ def source_line(source: Source) -> Text:
 
 def print_answer(console: Console, answer: Answer, markdown: bool = False) -> None:
     """The answer, then a compact source list (or the closest sources after a refusal)."""
-    if markdown:
+    if markdown and console.is_terminal:
         console.print(Markdown(MARKER.sub(r"**\1**", answer.text)))
     else:
         console.print(styled_answer(answer.text))
@@ -52,7 +52,9 @@ def print_sources(console: Console, answer: Answer | None) -> None:
         return
     for source in answer.sources or answer.closest:
         console.print(source_line(source))
-        console.print(Text(f"    “{source.quote}”", style="italic"))
+        for line in source.quote.splitlines():
+            if line.strip():
+                console.print(Text(f"    │ {line}", style="italic"))
         console.print(Text(f"    characters {source.start}-{source.end} of the article body",
                            style="dim"))
 

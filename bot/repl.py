@@ -197,7 +197,7 @@ def stream_answer(console: Console, ask) -> Answer:
 
 def run_repl(settings: Settings, debug: bool = False) -> None:
     """Interactive with a TTY; with piped stdin, answer each line and stop at EOF."""
-    console = Console()
+    console = Console(highlight=False)
     if not sys.stdin.isatty():
         repl = Repl(settings, console, debug, stream=False)
         for line in sys.stdin:

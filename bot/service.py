@@ -10,12 +10,13 @@ from functools import cached_property
 from bot.answer import CANNOT_FIND, Answer, Check, Retrieved, Source
 from bot.conversation import Conversation
 from bot.evidence import coverage
-from bot.extractive import ExtractiveAnswerer, Pick
+from bot.extractive import ExtractiveAnswerer, Pick, entities, person_name
 from bot.question import Question, analyse
 from retrieval.errors import BadInputError
 from retrieval.index import NewsIndex
 from retrieval.search import Hit, Retriever, SearchFilter, diversify
 from retrieval.settings import Settings
+from retrieval.terms import STOPWORDS, words
 
 log = logging.getLogger(__name__)
 # Sentences are mined from this many of the best fused chunks, not only the diverse top k:
@@ -112,9 +113,17 @@ class AnswerService:
                             where: SearchFilter | None) -> Answer:
         standalone = conversation.condense_without_llm(question)
         analysis = analyse(question)
+        already_said = ""
+        if standalone != question:  # a follow-up: the earlier question's names give context
+            # What a pronoun most likely points at: the people the last answer named.
+            names = [e for e in entities(conversation.turns[-1][1]) if person_name(e)]
+            analysis.context = list(dict.fromkeys(
+                w for name in names for w in words(name) if w not in STOPWORDS
+            ))
+            already_said = conversation.turns[-1][1]
         hits, evidence, seconds = self.gather(analysis, standalone, k, where)
         allowed, checks = self.evidence_checks(analysis, hits)
-        picks = self.extractive.pick(analysis, evidence, allowed) if allowed else []
+        picks = self.extractive.pick(analysis, evidence, allowed, already_said) if allowed else []
         if allowed:
             checks.append(Check(
                 name="answer sentence",
