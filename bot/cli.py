@@ -214,3 +214,22 @@ def evaluate(
             line += f" (bm25 answer@1 {summary['bm25'].get('answer@1', 0):.2f})"
         parts.append(line)
     console.print("; ".join(parts), highlight=False, soft_wrap=True)
+
+
+@app.command()
+def discord() -> None:
+    """Run the Discord bot (token from DISCORD_TOKEN)."""
+    import asyncio
+
+    from bot.discord_bot import run_bot
+
+    try:
+        asyncio.run(run_bot(Settings()))
+    except NewsQAError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:  # discord.LoginFailure and friends: one line, not a traceback
+        if state["debug"]:
+            raise
+        fail(NewsQAError(f"the Discord bot stopped: {type(exc).__name__}: {exc}"))

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(default=20_000_000, alias="NEWSQA_MAX_FILE_BYTES")
 
     discord_token: str | None = Field(default=None, alias="DISCORD_TOKEN")
+    discord_answer_dms: bool = Field(default=True, alias="NEWSQA_DISCORD_ANSWER_DMS")
+    discord_allowed_channels: list[int] = Field(default=[], alias="NEWSQA_DISCORD_CHANNELS")
+    discord_allowed_roles: list[int] = Field(default=[], alias="NEWSQA_DISCORD_ROLES")
+    discord_allowed_users: list[int] = Field(default=[], alias="NEWSQA_DISCORD_USERS")
+    discord_questions_per_minute: float = Field(default=4.0, alias="NEWSQA_DISCORD_RATE")
+    discord_burst: int = Field(default=3, alias="NEWSQA_DISCORD_BURST")
+    discord_reindex_paths: list[Path] = Field(default=[Path("seeds")],
+                                              alias="NEWSQA_DISCORD_REINDEX_PATHS")
 
     @property
     def llm_configured(self) -> bool:
