@@ -107,7 +107,10 @@ class Catalog:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise IndexCorruptError(f"the catalog {path} is unreadable ({exc})") from exc
+            raise IndexCorruptError(
+                f"the catalog {path} is unreadable ({exc}); "
+                "rebuild it with `newsqa ingest --rebuild PATH`"
+            ) from exc
 
     def close(self) -> None:
         self.db.close()
@@ -287,4 +290,7 @@ class Catalog:
             self.db.execute("SELECT count(*) FROM documents").fetchone()
             self.db.execute("SELECT rowid FROM chunks_fts LIMIT 1").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise IndexCorruptError(f"the catalog {self.path} is damaged ({exc})") from exc
+            raise IndexCorruptError(
+                f"the catalog {self.path} is damaged ({exc}); "
+                "rebuild it with `newsqa ingest --rebuild PATH`"
+            ) from exc

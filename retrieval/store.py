@@ -5,13 +5,19 @@ rest of the code path is the same for either."""
 from __future__ import annotations
 
 import logging
+import shutil
 from functools import cached_property
 from urllib.parse import urlparse
 
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
-from retrieval.errors import EmbeddingMismatchError, IndexCorruptError, IndexMissingError
+from retrieval.errors import (
+    EmbeddingMismatchError,
+    IndexCorruptError,
+    IndexMissingError,
+    NewsQAError,
+)
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,6 +83,8 @@ class VectorStore:
                 configuration={"hnsw": {"space": "cosine"}},
                 embedding_function=None,
             )
+        except NewsQAError:
+            raise
         except Exception as exc:
             raise IndexCorruptError(
                 f"cannot open the collection {self.settings.collection!r}: {exc}; "
@@ -161,10 +169,14 @@ class VectorStore:
             ) from exc
 
     def reset(self) -> None:
-        """Drop the collection (for --rebuild)."""
-        try:
-            self.client.delete_collection(self.settings.collection)
-        except Exception as exc:
-            log.info("no collection to drop: %s", exc)
-        self.__dict__.pop("collection", None)
-        self.__dict__.pop("langchain", None)
+        """Drop the collection (for --rebuild). An embedded store is removed from disk, so a
+        store too damaged to open can still be rebuilt."""
+        if not self.settings.chroma_url:
+            shutil.rmtree(self.settings.data_dir / "chroma", ignore_errors=True)
+        else:
+            try:
+                self.client.delete_collection(self.settings.collection)
+            except Exception as exc:
+                log.info("no collection to drop: %s", exc)
+        for name in ("client", "collection", "langchain"):
+            self.__dict__.pop(name, None)
