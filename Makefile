@@ -8,7 +8,7 @@ LLM_STAMP := $(VENV)/.llm-server
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install chat test lint eval bench llm-server clean
+.PHONY: install chat test lint eval bench bench-scale llm-server clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -46,3 +46,10 @@ SHARED ?= ../shared
 eval: install
 	$(BIN)/newsqa eval --qa $(SHARED)/eval/seeds_dev.jsonl --corpus seeds \
 		--corpus $(SHARED)/corpora/bbc --out reports/eval
+
+bench: install
+	SHARED=$(SHARED) $(BIN)/python bench/run.py
+
+# Vector-store latency at growing sizes next to brute force (SCALES=10000,100000,1000000).
+bench-scale: install
+	SHARED=$(SHARED) $(BIN)/python bench/scale.py

@@ -9,7 +9,6 @@ import shutil
 from functools import cached_property
 from urllib.parse import urlparse
 
-from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from retrieval.errors import (
@@ -99,8 +98,10 @@ class VectorStore:
         return collection
 
     @cached_property
-    def langchain(self) -> Chroma:
+    def langchain(self):
         """The same collection as a LangChain vector store, used for dense search."""
+        from langchain_chroma import Chroma
+
         return Chroma(
             collection_name=self.settings.collection,
             embedding_function=self.embeddings,

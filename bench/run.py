@@ -1,0 +1,124 @@
+"""`make bench`: benchmarks only, each figure beside the peer measured in the same run.
+
+- cold start of `newsqa ask`, command to printed answer (target: 2 s on the 2-core machine);
+- query latency p50/p95, retrieval alone and a whole extractive answer, at 5 and at all documents;
+- ingest throughput in documents/s, newsqa against the langchain-default recipe.
+
+Writes reports/bench/bench.json and bench.md; the last line printed is a one-line summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = [json.loads(line)["question"] for line in
+             (Path(os.environ.get("SHARED", ROOT.parent / "shared")) / "eval" /
+              "seeds_dev.jsonl").read_text().splitlines() if line.strip()]
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def cold_start(data_dir: Path, runs: int = 5) -> dict:
+    env = {**os.environ, "NEWSQA_DATA_DIR": str(data_dir)}
+    newsqa = Path(sys.executable).parent / "newsqa"
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([str(newsqa), "ask", "Which company makes the Tomahawk missiles?"],
+                       env=env, check=True, capture_output=True)
+        seconds.append(time.perf_counter() - started)
+    return {"p50_s": statistics.median(seconds), "min_s": min(seconds)}
+
+
+def latencies(data_dir: Path) -> dict:
+    from bot.peers import PeerIndex
+    from bot.question import analyse
+    from bot.service import AnswerService
+    from retrieval.index import NewsIndex
+    from retrieval.settings import Settings
+
+    index = NewsIndex(Settings(NEWSQA_DATA_DIR=data_dir))
+    service = AnswerService(index)
+    peers = PeerIndex(index)
+    peers.build()
+    service.ask(QUESTIONS[0])  # warm the model
+    result = {}
+    runs = {
+        "newsqa retrieval": lambda q: service.gather(analyse(q), q, 4, None),
+        "newsqa extractive answer": lambda q: service.ask(q),
+        "langchain-default retrieval": lambda q: peers.langchain_default(q, 4),
+        "bm25 retrieval": lambda q: peers.bm25(q, 4),
+    }
+    for name, run in runs.items():
+        ms = []
+        for question in QUESTIONS:
+            started = time.perf_counter()
+            run(question)
+            ms.append((time.perf_counter() - started) * 1000)
+        result[name] = {"p50_ms": percentile(ms, 0.5), "p95_ms": percentile(ms, 0.95)}
+    index.close()
+    return result
+
+
+def ingest_throughput(corpora: list[Path], data_dir: Path) -> dict:
+    from bot.peers import PeerIndex
+    from retrieval.index import NewsIndex
+    from retrieval.ingest import ingest
+    from retrieval.settings import Settings
+
+    index = NewsIndex(Settings(NEWSQA_DATA_DIR=data_dir))
+    started = time.perf_counter()
+    with index.writing():
+        report = ingest(index, corpora)
+    newsqa_s = time.perf_counter() - started
+    documents = report.added + report.aliased + report.updated
+    peers = PeerIndex(index)
+    peer_s = peers.build()
+    index.close()
+    return {"documents": documents, "newsqa_s": newsqa_s, "newsqa_docs_per_s": documents / newsqa_s,
+            "langchain_default_embed_s": peer_s,
+            "langchain_default_docs_per_s": documents / peer_s if peer_s else None}
+
+
+def main() -> None:
+    shared = Path(os.environ.get("SHARED", ROOT.parent / "shared"))
+    out = ROOT / "reports" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="newsqa-bench-"))
+    results = {}
+    try:
+        small, large = work / "seeds-index", work / "all-index"
+        results["ingest_seeds"] = ingest_throughput([ROOT / "seeds"], small)
+        results["cold_start_ask"] = cold_start(small)
+        results["latency_5_docs"] = latencies(small)
+        results["ingest_all"] = ingest_throughput([ROOT / "seeds", shared / "corpora" / "bbc"],
+                                                  large)
+        results["latency_all_docs"] = latencies(large)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    (out / "bench.json").write_text(json.dumps(results, indent=2))
+    lines = ["# newsqa benchmarks", "", "```json", json.dumps(results, indent=2), "```", ""]
+    (out / "bench.md").write_text("\n".join(lines))
+    big = results["ingest_all"]
+    print(f"cold start {results['cold_start_ask']['p50_s']:.2f} s; ingest "
+          f"{big['newsqa_docs_per_s']:.1f} docs/s (langchain-default "
+          f"{big['langchain_default_docs_per_s']:.1f}); extractive answer p50 "
+          f"{results['latency_all_docs']['newsqa extractive answer']['p50_ms']:.0f} ms at "
+          f"{big['documents']} docs (bm25 retrieval "
+          f"{results['latency_all_docs']['bm25 retrieval']['p50_ms']:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()
