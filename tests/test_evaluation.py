@@ -1,0 +1,63 @@
+"""`newsqa eval` on the seeds: metrics, peers, report files and the summary.json shape."""
+
+import json
+import subprocess
+
+from bot.evaluation import contains_answer, load_qa, token_f1
+from tests.conftest import SEEDS, newsqa_command
+
+QA = [
+    {"id": "a1", "question": "Which company makes the Tomahawk missiles that Zelensky wanted?",
+     "answers": ["Raytheon"], "sources": ["000_819f83673a16a71b.txt"], "kind": "factoid"},
+    {"id": "a2", "question": "Who is the spokesman for the National Security Council?",
+     "answers": ["Brian Hughes", "Hughes"], "sources": ["001_4f7398dcd4859725.txt"],
+     "kind": "factoid"},
+    {"id": "u1", "question": "What did Trump say about buying Greenland?", "answers": [],
+     "sources": [], "kind": "unanswerable"},
+]
+
+
+def test_answer_matching_is_case_insensitive_on_word_boundaries():
+    assert contains_answer("made by RAYTHEON, the maker", ["Raytheon"])
+    assert not contains_answer("the Raytheonian empire", ["Raytheon"])
+    assert token_f1("Brian Hughes said", ["Brian Hughes"]) == 0.8
+
+
+def test_eval_writes_report_results_summary_and_plots(tmp_path, cli_env):
+    qa = tmp_path / "mini_qa.jsonl"
+    qa.write_text("\n".join(json.dumps(q) for q in QA) + "\n")
+    assert len(load_qa(qa)) == 3
+    out = tmp_path / "report"
+    result = subprocess.run(
+        [*newsqa_command(), "eval", "--qa", str(qa), "--corpus", str(SEEDS), "--k", "1,4",
+         "--out", str(out), "--data-dir", str(tmp_path / "eval-index")],
+        env=cli_env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    last_line = result.stdout.strip().splitlines()[-1]
+    assert last_line.startswith("mini_qa: answer@1")
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["systems"]) == {"newsqa", "langchain-default", "bm25"}
+    mine = summary["systems"]["newsqa"]["mini_qa"]
+    for key in ("answer@1", "answer@4", "source@4", "mrr", "answer_accuracy",
+                "citation_precision", "refusal_accuracy", "false_refusal_rate",
+                "latency_p50_ms", "latency_p95_ms"):
+        assert key in mine
+    assert mine["answer_accuracy"] == 1.0 and mine["refusal_accuracy"] == 1.0
+    assert "answer@4" in summary["systems"]["bm25"]["mini_qa"]
+    results = json.loads((out / "results.json").read_text())["mini_qa"]
+    assert {r["system"] for r in results} == {"newsqa", "langchain-default", "bm25"}
+    assert all(r["retrieved"] for r in results if r["kind"] == "factoid")
+    assert "| newsqa |" in (out / "report.md").read_text()
+    assert (out / "metrics_mini_qa.png").stat().st_size > 1000
+    assert (out / "latency.png").exists()
+
+
+def test_eval_rejects_a_file_that_is_not_qa(tmp_path, cli_env):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"no question": 1}\n')
+    result = subprocess.run([*newsqa_command(), "eval", "--qa", str(bad), "--corpus", str(SEEDS),
+                             "--no-peers", "--data-dir", str(tmp_path / "i")], env=cli_env,
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "not a QA record" in result.stderr and "Traceback" not in result.stderr
