@@ -21,6 +21,7 @@ from bot.conversation import Conversation
 from bot.ratelimit import TokenBucket
 from bot.service import AnswerService
 from retrieval.errors import NewsQAError
+from retrieval.search import SearchFilter
 from retrieval.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -164,13 +165,13 @@ class NewsBot(commands.Bot):
             return message.channel
 
     async def answer_into(self, channel, question: str, conversation: Conversation,
-                          ephemeral_followup=None) -> None:
+                          ephemeral_followup=None, where: SearchFilter | None = None) -> None:
         """Answer and send, streaming edits in LLM mode; failures become a short ⚠️ reply."""
         send = ephemeral_followup or channel.send
         streaming = self.service.llm_available and ephemeral_followup is None
         draft = await send("…", allowed_mentions=NO_MENTIONS) if streaming else None
         try:
-            answer = await self.ask(question, conversation, draft)
+            answer = await self.ask(question, conversation, draft, where)
         except NewsQAError as exc:
             await self.finish(send, draft, f"⚠️ {exc}")
             return
@@ -180,7 +181,8 @@ class NewsBot(commands.Bot):
             return
         await self.deliver(send, draft, answer)
 
-    async def ask(self, question: str, conversation: Conversation, draft) -> Answer:
+    async def ask(self, question: str, conversation: Conversation, draft,
+                  where: SearchFilter | None = None) -> Answer:
         loop = asyncio.get_running_loop()
         tokens: asyncio.Queue[str] = asyncio.Queue()
 
@@ -188,7 +190,7 @@ class NewsBot(commands.Bot):
             loop.call_soon_threadsafe(tokens.put_nowait, token)
 
         work = asyncio.create_task(asyncio.to_thread(
-            self.service.ask, question, conversation=conversation,
+            self.service.ask, question, conversation=conversation, where=where,
             on_token=on_token if draft else None,
         ))
         if draft is None:
@@ -236,11 +238,17 @@ class AskCog(commands.Cog):
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="What you want to know from the articles",
-                           private="Only you see the answer")
+                           private="Only you see the answer",
+                           filter="e.g. source=politics/* outlet=CNN since=2025-01-01")
     async def ask(self, interaction: discord.Interaction, question: str,
-                  private: bool = False) -> None:
+                  private: bool = False, filter: str = "") -> None:
         """Ask a question; the answer cites the articles it comes from."""
         await interaction.response.defer(ephemeral=private, thinking=True)
+        try:
+            where = SearchFilter.parse(filter)
+        except NewsQAError as exc:
+            await interaction.followup.send(f"⚠️ {exc}", ephemeral=True)
+            return
         if not self.bot.allowed(interaction.user, interaction.channel):
             await interaction.followup.send("You can't ask questions here.", ephemeral=True)
             return
@@ -253,7 +261,7 @@ class AskCog(commands.Cog):
 
         key = getattr(interaction.channel, "id", interaction.user.id)
         await self.bot.answer_into(interaction.channel, question, self.bot.conversation(key),
-                                   ephemeral_followup=followup)
+                                   ephemeral_followup=followup, where=where)
 
     @app_commands.command(name="reindex")
     @app_commands.default_permissions(administrator=True)

@@ -216,9 +216,69 @@ async def test_slash_ask_defers_at_once_and_can_answer_privately(bot):
     assert kwargs["embed"].title == "Sources" and kwargs["allowed_mentions"] is NO_MENTIONS
 
 
+async def test_slash_ask_takes_metadata_filters(bot):
+    cog = bot.get_cog("AskCog")
+    member = dpytest.get_config().members[0]
+    interaction = Recorder(member, dpytest.get_config().channels[0])
+    await cog.ask.callback(cog, interaction, QUESTION, filter="source=004_*")
+    assert "Raytheon" not in interaction.sent[-1][0]
+    bad = Recorder(member, dpytest.get_config().channels[0])
+    await cog.ask.callback(cog, bad, QUESTION, filter="since=yesterday")
+    assert bad.sent[-1][0].startswith("⚠️ bad date")
+
+
 async def test_slash_reindex_is_for_administrators_only(bot):
     cog = bot.get_cog("AskCog")
     member = dpytest.get_config().members[0]
     interaction = Recorder(member, dpytest.get_config().channels[0])
     await cog.reindex.callback(cog, interaction)
     assert interaction.sent[-1][0] == "Only administrators can reindex."
+
+
+def fake_thread(bot, parent: discord.TextChannel) -> discord.Thread:
+    """A public thread owned by the bot, registered in the simulated guild (dpytest 0.7 cannot
+    create threads itself)."""
+    data = {
+        "id": parent.id + 1000, "parent_id": parent.id, "owner_id": bot.user.id,
+        "guild_id": parent.guild.id, "name": "question", "type": 11, "message_count": 0,
+        "member_count": 1, "rate_limit_per_user": 0,
+        "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "locked": False,
+                            "archive_timestamp": "2026-01-01T00:00:00+00:00"},
+    }
+    thread = discord.Thread(guild=parent.guild, state=backend.get_state(), data=data)
+    parent.guild._add_thread(thread)
+    return thread
+
+
+async def test_answer_opens_a_thread_and_follow_ups_there_share_its_memory(bot, monkeypatch):
+    channel = dpytest.get_config().channels[0]
+    thread = fake_thread(bot, channel)
+    opened = []
+
+    async def create_thread(message, *, name, **kwargs):
+        opened.append(name)
+        return thread
+
+    monkeypatch.setattr(discord.Message, "create_thread", create_thread)
+    await dpytest.message(f"{mention(bot)} Who is the spokesman for the National Security "
+                          "Council?")
+    reply = sent()[-1]
+    assert opened == ["Who is the spokesman for the National Security Council?"]
+    assert reply.channel.id == thread.id and "Brian Hughes" in reply.content
+    await dpytest.message("And what did he say about Russia?", channel=thread)  # no mention
+    follow_up = sent()[-1]
+    assert follow_up.channel.id == thread.id
+    assert "Hughes added that Russia didn’t invade" in follow_up.content
+    assert len(bot.conversations[thread.id].turns) == 2
+    assert channel.id not in bot.conversations
+
+
+async def test_role_allow_list(seed_index_dir, embeddings):
+    bot = await make_bot(seed_index_dir, embeddings, NEWSQA_DISCORD_ROLES=[42])
+    await dpytest.message(f"{mention(bot)} {QUESTION}")
+    assert sent() == []
+    member = dpytest.get_config().members[0]
+    role = backend.make_role("asker", member.guild, id_num=42)
+    await dpytest.add_role(member, role)
+    await dpytest.message(f"{mention(bot)} {QUESTION}")
+    assert "Raytheon" in sent()[-1].content
