@@ -149,21 +149,40 @@ class VectorStore:
 
     def search(self, vector: list[float], k: int, where: dict | None = None):
         """(chunk_id, cosine similarity) of the `k` nearest chunks."""
-        if self.count() == 0:
-            return []
-        hits = self.langchain.similarity_search_by_vector_with_relevance_scores(
-            vector, k=k, filter=where
-        )
+        try:
+            if self.count() == 0:
+                return []
+            hits = self.langchain.similarity_search_by_vector_with_relevance_scores(
+                vector, k=k, filter=where
+            )
+        except NewsQAError:
+            raise
+        except Exception as exc:
+            raise self.unreachable(exc) from exc
         return [(doc.id, 1.0 - distance) for doc, distance in hits]
+
+    def unreachable(self, exc: Exception) -> NewsQAError:
+        """A server that went away: forget the connection so the next call reconnects."""
+        if not self.settings.chroma_url:
+            return IndexCorruptError(f"the vector store failed ({exc}); rebuild it with "
+                                     "`newsqa ingest --rebuild PATH`")
+        for name in ("client", "collection", "langchain"):
+            self.__dict__.pop(name, None)
+        return IndexMissingError(
+            f"lost the Chroma server at {self.settings.chroma_url} ({type(exc).__name__}); "
+            "it will be retried with the next question"
+        )
 
     def check(self) -> None:
         """A health query: count and fetch one record."""
         try:
             self.collection.count()
             self.collection.peek(1)
-        except (EmbeddingMismatchError, IndexCorruptError):
+        except NewsQAError:
             raise
         except Exception as exc:
+            if self.settings.chroma_url:
+                raise self.unreachable(exc) from exc
             raise IndexCorruptError(
                 f"the vector store failed its health check ({exc}); "
                 "rebuild it with `newsqa ingest --rebuild PATH`"

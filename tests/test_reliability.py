@@ -260,3 +260,38 @@ def test_injected_instructions_reach_the_model_only_as_fenced_data(tmp_path, emb
     assert "@everyone" not in answer.text and "http://evil.example" not in answer.text
     assert "The harbour reopened on Monday" in answer.text
     assert os.environ.get("OPENAI_API_KEY") is None
+
+
+def test_chroma_server_restart_mid_session_reconnects(tmp_path, embeddings):
+    port, path = free_port(), tmp_path / "restartable"
+    chroma = str(Path(sys.executable).parent / "chroma")
+
+    def start():
+        process = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1",
+                                    "--port", str(port)], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+                return process
+            except OSError:
+                time.sleep(0.3)
+        raise AssertionError("chroma run did not start")
+
+    server = start()
+    settings = make_settings(tmp_path / "data", NEWSQA_CHROMA_URL=f"http://127.0.0.1:{port}")
+    index = NewsIndex(settings, embeddings)
+    with index.writing():
+        ingest(index, [SEEDS])
+    service = AnswerService(index, settings)
+    assert "Raytheon" in service.ask(QUESTION).text
+    server.terminate()
+    server.wait(timeout=30)
+    with pytest.raises(NewsQAError, match="lost the Chroma server"):
+        service.ask(QUESTION)
+    server = start()
+    try:
+        assert "Raytheon" in service.ask(QUESTION).text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
