@@ -1,15 +1,13 @@
 """The LLM answer chain against a real OpenAI-compatible HTTP server on loopback that replays
 scripted completions: citations, support checks, refusals, condensing, the prompt, errors."""
 
-import socket
-
 import pytest
 
 from bot.conversation import Conversation
 from bot.question import analyse
 from bot.service import AnswerService
 from retrieval.index import NewsIndex
-from tests.conftest import TOMAHAWK_DOC, make_settings
+from tests.conftest import TOMAHAWK_DOC, free_port, make_settings
 from tests.scripted_llm import Reply, ScriptedLLM
 
 QUESTION = "Which company makes the Tomahawk missiles?"
@@ -181,10 +179,7 @@ def test_llm_timeout_is_reported_in_time(seed_index_dir, embeddings, llm_server)
 
 
 def test_llm_server_down(seed_index_dir, embeddings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    service = service_for(seed_index_dir, embeddings, f"http://127.0.0.1:{port}/v1")
+    service = service_for(seed_index_dir, embeddings, f"http://127.0.0.1:{free_port()}/v1")
     answer = service.ask(QUESTION)
     assert "cannot reach the LLM" in answer.notice
     assert "Raytheon" in answer.text

@@ -4,7 +4,6 @@ whatever it writes comes back as a well-formed, checked answer object."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,18 +13,12 @@ import pytest
 
 from bot.service import AnswerService
 from retrieval.index import NewsIndex
-from tests.conftest import SEEDS, make_settings, newsqa_command
+from tests.conftest import SEEDS, free_port, make_settings, newsqa_command
 
 QUESTION = "Which company makes the Tomahawk missiles?"
 # Three excerpts keep the prompt near 700 tokens: about 20 s of prompt processing on 2 cores.
 SMALL_MODEL = {"NEWSQA_MODEL": "gemma3-270m", "NEWSQA_LLM_MAX_TOKENS": 64, "NEWSQA_TOP_K": 3,
                "NEWSQA_LLM_TIMEOUT": 300, "NEWSQA_LLM_MAX_RETRIES": 0}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,15 +22,9 @@ from retrieval.errors import BadInputError, NewsQAError, StoreLockedError
 from retrieval.index import NewsIndex
 from retrieval.ingest import check_consistency, ingest
 from retrieval.sentences import sentence_spans
-from tests.conftest import SEEDS, TOMAHAWK_DOC, make_settings, newsqa_command
+from tests.conftest import SEEDS, TOMAHAWK_DOC, free_port, make_settings, newsqa_command
 
 QUESTION = "Which company makes the Tomahawk missiles?"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
