@@ -42,6 +42,24 @@ def cold_start(data_dir: Path, runs: int = 5) -> dict:
     return {"p50_s": statistics.median(seconds), "min_s": min(seconds)}
 
 
+def first_prompt(data_dir: Path, runs: int = 5) -> dict:
+    """`newsqa chat` in a pty, from command to the first prompt."""
+    import pexpect
+
+    env = {**os.environ, "NEWSQA_DATA_DIR": str(data_dir), "TERM": "xterm",
+           "PROMPT_TOOLKIT_NO_CPR": "1"}
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        child = pexpect.spawn(str(Path(sys.executable).parent / "newsqa"), ["chat"], env=env,
+                              encoding="utf-8", timeout=60)
+        child.expect("›")
+        seconds.append(time.perf_counter() - started)
+        child.sendline("/quit")
+        child.expect(pexpect.EOF)
+    return {"p50_s": statistics.median(seconds), "min_s": min(seconds)}
+
+
 def latencies(data_dir: Path) -> dict:
     from bot.peers import PeerIndex
     from bot.question import analyse
@@ -102,6 +120,7 @@ def main() -> None:
         small, large = work / "seeds-index", work / "all-index"
         results["ingest_seeds"] = ingest_throughput([ROOT / "seeds"], small)
         results["cold_start_ask"] = cold_start(small)
+        results["chat_first_prompt"] = first_prompt(small)
         results["latency_5_docs"] = latencies(small)
         results["ingest_all"] = ingest_throughput([ROOT / "seeds", shared / "corpora" / "bbc"],
                                                   large)
@@ -112,7 +131,8 @@ def main() -> None:
     lines = ["# newsqa benchmarks", "", "```json", json.dumps(results, indent=2), "```", ""]
     (out / "bench.md").write_text("\n".join(lines))
     big = results["ingest_all"]
-    print(f"cold start {results['cold_start_ask']['p50_s']:.2f} s; ingest "
+    print(f"cold start {results['cold_start_ask']['p50_s']:.2f} s (chat prompt "
+          f"{results['chat_first_prompt']['p50_s']:.2f} s); ingest "
           f"{big['newsqa_docs_per_s']:.1f} docs/s (langchain-default "
           f"{big['langchain_default_docs_per_s']:.1f}); extractive answer p50 "
           f"{results['latency_all_docs']['newsqa extractive answer']['p50_ms']:.0f} ms at "

@@ -275,15 +275,24 @@ class AskCog(commands.Cog):
             return
         index = self.bot.service.index
         paths = self.bot.settings.discord_reindex_paths
-        await interaction.followup.send(f"Reindexing {', '.join(map(str, paths))}…",
-                                        ephemeral=True)
+        status = await interaction.followup.send(
+            f"Reindexing {', '.join(map(str, paths))}…", ephemeral=True, wait=True)
+        done = {"files": 0, "total": 0}
+
+        def progress(files: int, total: int, name: str) -> None:
+            done.update(files=files, total=total)
 
         def run():
             with index.writing():
-                return ingest(index, paths)
+                return ingest(index, paths, progress=progress)
 
+        work = asyncio.create_task(asyncio.to_thread(run))
+        while not work.done():  # a progress line, edited at most every two seconds
+            await asyncio.wait([work], timeout=2)
+            if not work.done() and status is not None and done["total"]:
+                await status.edit(content=f"Reindexing… {done['files']}/{done['total']} files")
         try:
-            report = await asyncio.to_thread(run)
+            report = work.result()
         except NewsQAError as exc:
             await interaction.followup.send(f"⚠️ {exc}", ephemeral=True)
             return

@@ -1,6 +1,7 @@
 """The Discord bot on dpytest's simulated backend, answering from the real seeds index."""
 
 import asyncio
+import shutil
 
 import discord
 import discord.ext.test as dpytest
@@ -12,7 +13,7 @@ from bot.discord_bot import NO_MENTIONS, NewsBot, split_message
 from bot.question import analyse
 from bot.service import AnswerService
 from retrieval.index import NewsIndex
-from tests.conftest import make_settings
+from tests.conftest import SEEDS, make_settings
 from tests.scripted_llm import ScriptedLLM
 
 QUESTION = "Which company makes the Tomahawk missiles?"
@@ -233,6 +234,22 @@ async def test_slash_reindex_is_for_administrators_only(bot):
     interaction = Recorder(member, dpytest.get_config().channels[0])
     await cog.reindex.callback(cog, interaction)
     assert interaction.sent[-1][0] == "Only administrators can reindex."
+
+
+async def test_slash_reindex_by_an_administrator_reports_the_ingest(seed_index_dir, embeddings,
+                                                                    tmp_path):
+    data = tmp_path / "reindex"
+    shutil.copytree(seed_index_dir, data)
+    bot = await make_bot(data, embeddings, NEWSQA_DISCORD_REINDEX_PATHS=[str(SEEDS)])
+    cog = bot.get_cog("AskCog")
+    admin = dpytest.get_config().members[0]
+    role = backend.make_role("admins", admin.guild, permissions=8)
+    await dpytest.add_role(admin, role)
+    interaction = Recorder(admin, dpytest.get_config().channels[0])
+    await cog.reindex.callback(cog, interaction)
+    assert interaction.sent[0][0].startswith("Reindexing")
+    assert interaction.sent[-1][0] == ("Done: 0 added, 0 updated, 5 unchanged, "
+                                       "0 chunks written.")
 
 
 def fake_thread(bot, parent: discord.TextChannel) -> discord.Thread:
