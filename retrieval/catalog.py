@@ -166,12 +166,6 @@ class Catalog:
         rows = self.db.execute("SELECT doc_id FROM aliases WHERE canonical_id=?", (doc_id,))
         return [r[0] for r in rows]
 
-    def canonical_id(self, doc_id: str) -> str:
-        row = self.db.execute(
-            "SELECT canonical_id FROM aliases WHERE doc_id=?", (doc_id,)
-        ).fetchone()
-        return row[0] if row else doc_id
-
     def counts(self) -> dict[str, int]:
         one = self.db.execute
         return {
@@ -272,15 +266,13 @@ class Catalog:
         )
         return {r[0]: StoredChunk(*r) for r in rows}
 
-    def chunk_frequency(self, word: str, prefix: bool = False) -> int:
-        """How many chunks contain `word` (after Porter stemming), or with `prefix` any word
-        starting like it."""
+    def chunk_frequency(self, word: str) -> int:
+        """How many chunks contain `word` (after Porter stemming), for IDF weights."""
         token = re.sub(r"[^\w]", "", word.lower())
         if not token:
             return 0
-        query = f'"{token[: max(5, len(token) - 3)]}"*' if prefix else f'"{token}"'
         row = self.db.execute(
-            "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (query,)
+            "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{token}"',)
         ).fetchone()
         return row[0]
 
