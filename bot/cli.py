@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -47,6 +51,28 @@ def open_index(settings: Settings | None = None):
     return NewsIndex(settings or Settings())
 
 
+@contextmanager
+def shutdown_requested() -> Iterator[threading.Event]:
+    """SIGTERM or Ctrl-C set the event instead of killing the process at once, so the work in
+    hand can be written before exiting; a second signal interrupts for real."""
+    requested = threading.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handle(signum, frame) -> None:
+        if requested.is_set():
+            raise KeyboardInterrupt
+        requested.set()
+        errors.print("stopping: writing what was read so far (signal again to abort)")
+
+    for sig in previous:
+        signal.signal(sig, handle)
+    try:
+        yield requested
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of articles.")],
@@ -73,7 +99,9 @@ def ingest(
                 def progress(done: int, total: int, name: str) -> None:
                     bar.update(task, completed=done, total=total, description=name[-40:])
 
-                report = run_ingest(index, paths, prune=prune, progress=progress)
+                with shutdown_requested() as stopping:
+                    report = run_ingest(index, paths, prune=prune, progress=progress,
+                                        stop=stopping.is_set)
     except NewsQAError as exc:
         fail(exc)
     finally:
@@ -84,6 +112,8 @@ def ingest(
         errors.print(f"[yellow]note[/yellow] {name}: {note}", highlight=False)
     if not quiet or report.added or report.updated or report.pruned:
         console.print(f"{report.summary()} → {index.data_dir}", highlight=False)
+    if report.stopped_early:
+        raise typer.Exit(130)
     if not report.ingested_anything:
         errors.print("[red]error:[/red] nothing could be ingested")
         raise typer.Exit(1)

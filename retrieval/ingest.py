@@ -36,6 +36,7 @@ class IngestReport:
     aliased: int = 0
     pruned: int = 0
     chunks: int = 0
+    stopped_early: bool = False
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
 
@@ -54,6 +55,8 @@ class IngestReport:
             parts.append(f"{self.pruned} removed")
         if self.skipped:
             parts.append(f"{len(self.skipped)} skipped")
+        if self.stopped_early:
+            parts.append("stopped early (run the same command again to finish)")
         return ", ".join(parts)
 
 
@@ -105,8 +108,12 @@ def ingest(
     *,
     prune: bool = False,
     progress: Progress | None = None,
+    stop: Callable[[], bool] = lambda: False,
 ) -> IngestReport:
-    """Bring the index up to date with the files under `paths`. One bad file never stops it."""
+    """Bring the index up to date with the files under `paths`. One bad file never stops it.
+
+    When `stop()` turns true (a shutdown signal), the documents read so far are still embedded and
+    written before returning, so a clean shutdown loses nothing and leaves a consistent index."""
     settings = index.settings
     report = IngestReport()
     files = list(discover(paths))
@@ -125,6 +132,9 @@ def ingest(
         batch_fingerprints.clear()
 
     for done, source in enumerate(files, 1):
+        if stop():
+            report.stopped_early = True
+            break
         if progress:
             progress(done, len(files), source.doc_id)
         try:
@@ -167,7 +177,7 @@ def ingest(
         if sum(len(p.chunks) for p in pending) >= EMBED_BATCH_CHUNKS:
             flush()
     flush()
-    if prune:
+    if prune and not report.stopped_early:
         roots = {str(s.root) for s in files}
         for doc_id in catalog.doc_ids_under(roots) - seen_ids:
             remove_document(index, doc_id)

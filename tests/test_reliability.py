@@ -120,6 +120,37 @@ def test_kill_9_mid_ingest_then_rerun_leaves_a_consistent_index(tmp_path, embedd
     assert len({m["source"] for m in metadatas}) == 400
 
 
+def test_sigterm_mid_ingest_writes_what_was_read_then_exits(tmp_path, embeddings, cli_env):
+    """A clean shutdown (SIGTERM, as from systemd or docker stop) flushes the documents in hand:
+    the index is consistent without a re-run and every document reported is stored."""
+    corpus = synthetic_corpus(tmp_path / "corpus", 400)
+    data = tmp_path / "term-data"
+    cli_env["NEWSQA_DATA_DIR"] = str(data)
+    process = subprocess.Popen([*newsqa_command(), "ingest", "--quiet", str(corpus)],
+                               env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    catalog = data / "catalog.sqlite3"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if catalog.exists() and NewsIndex(make_settings(data), embeddings).catalog.counts()[
+                "documents"] > 20:
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "stopped early" in out
+    index = NewsIndex(make_settings(data), embeddings)
+    written = index.catalog.counts()["documents"]
+    assert 20 < written < 400
+    assert out.startswith(f"{written} added")
+    assert check_consistency(index) == []
+    metadatas = index.store.collection.get(include=["metadatas"])["metadatas"]
+    assert len({m["source"] for m in metadatas}) == written
+    with index.writing():  # the lock went with the process
+        pass
+
+
 def test_a_second_writer_fails_at_once_with_a_clear_message(tmp_path, embeddings, cli_env):
     data = tmp_path / "locked"
     index = NewsIndex(make_settings(data), embeddings)
