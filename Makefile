@@ -47,9 +47,11 @@ eval: install
 	$(BIN)/newsqa eval --qa $(SHARED)/eval/seeds_dev.jsonl --corpus seeds \
 		--corpus $(SHARED)/corpora/bbc --out reports/eval
 
+# Ingest, latency and cold start against the peers, then the vector store at 10^4..10^6 chunks.
 bench: install
 	SHARED=$(SHARED) $(BIN)/python bench/run.py
+	SHARED=$(SHARED) $(BIN)/python bench/scale.py
 
-# Vector-store latency at growing sizes next to brute force (SCALES=10000,100000,1000000).
+# The vector store alone at growing sizes next to brute force (SCALES=10000,100000,1000000).
 bench-scale: install
 	SHARED=$(SHARED) $(BIN)/python bench/scale.py

@@ -1,5 +1,7 @@
 """Query latency and memory of the vector store at growing corpus sizes, next to the
-brute-force numpy limit for the same vectors (`make bench-scale`, SCALES=10000,100000,...).
+brute-force numpy limit for the same vectors (part of `make bench`; alone: `make bench-scale`,
+SCALES=10000,100000,1000000 by default). Results are merged into reports/bench/scale.json by
+scale, so a run of one size updates its point and the plot shows every size measured.
 
 The corpus: chunks recombined from three random BBC sentences each, embedded with the real model
 (BASE of them). Larger scales reuse those vectors, each further chunk being the normalised mix of
@@ -22,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SHARED", ROOT.parent / "shared"))
 BASE = int(os.environ.get("BASE", "3000"))
-SCALES = [int(s) for s in os.environ.get("SCALES", "10000,100000").split(",")]
+SCALES = [int(s) for s in os.environ.get("SCALES", "10000,100000,1000000").split(",")]
 
 
 def rss_mb() -> float:
@@ -101,10 +103,14 @@ def main() -> None:
                  (SHARED / "eval" / "seeds_dev.jsonl").read_text().splitlines() if line.strip()]
     queries = embeddings.embed(questions * 2)
     base = base_vectors(embeddings)
-    rows = [measure(grow(base, n), queries) for n in SCALES]
     out = ROOT / "reports" / "bench"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "scale.json").write_text(json.dumps(rows, indent=2))
+    results = out / "scale.json"
+    earlier = json.loads(results.read_text()) if results.exists() else []
+    measured = [measure(grow(base, n), queries) for n in SCALES]
+    rows = sorted({r["chunks"]: r for r in [*earlier, *measured]}.values(),
+                  key=lambda r: r["chunks"])
+    results.write_text(json.dumps(rows, indent=2))
     import matplotlib
 
     matplotlib.use("Agg")
@@ -123,7 +129,7 @@ def main() -> None:
     fig.savefig(out / "scale.png", dpi=100)
     print("; ".join(f"{r['chunks']:,} chunks: chroma p50 {r['chroma_p50_ms']:.1f} ms / p95 "
                     f"{r['chroma_p95_ms']:.1f} ms, numpy p50 {r['numpy_p50_ms']:.1f} ms, "
-                    f"rss {r['rss_mb']:.0f} MB" for r in rows))
+                    f"rss {r['rss_mb']:.0f} MB" for r in measured))
 
 
 if __name__ == "__main__":
