@@ -149,11 +149,12 @@ def ask(
     filter_: Annotated[str, typer.Option("--filter", help="e.g. 'outlet=CNN'")] = "",
 ) -> None:
     """Answer one question with cited sources."""
+    index = open_index()
+    index.warm_up_in_background()
     from bot.render import print_answer
     from bot.service import AnswerService
     from retrieval.search import SearchFilter
 
-    index = open_index()
     try:
         answer = AnswerService(index).ask(question, k=k, where=SearchFilter.parse(filter_))
     except NewsQAError as exc:

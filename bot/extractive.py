@@ -41,6 +41,9 @@ MIN_SCORE = 0.97
 # neighbours must contain; words the corpus never uses weigh the most.
 MIN_COVERAGE = 0.3
 SECOND_SENTENCE_MARGIN = 0.12
+# Sentences of the best fused chunks are always compared with the question by embedding, so a
+# paraphrased question (few shared words) still gets a semantic rerank.
+ALWAYS_COMPARED_RANK = 4
 MAX_SENTENCES = 3
 
 
@@ -176,19 +179,11 @@ class ExtractiveAnswerer:
             after = (bodies[c.doc_id][slice(*doc_spans[c.index + 1])]
                      if c.index + 1 < len(doc_spans) else "")
             neighbours.append((before, after))
-        n = len(candidates)
-        texts = [question.text] + [c.text for c in candidates]
-        texts += [f"{before} {c.text}" for c, (before, _) in zip(candidates, neighbours,
-                                                                   strict=True)]
-        vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
-        own_similarity = vectors[1 : n + 1] @ vectors[0]
-        window_similarity = vectors[n + 1 :] @ vectors[0]
-        similarity = np.maximum(own_similarity, window_similarity - 0.05)
         articles = {doc: TextTerms(body) for doc, body in bodies.items()}
         weights = self._idf(question.content)
         total = sum(weights.values()) or 1.0
         question_words = set(words(question.text))
-        for c, sim, (before, after) in zip(candidates, similarity, neighbours, strict=True):
+        for c, (before, after) in zip(candidates, neighbours, strict=True):
             own = TextTerms(c.text)
             around = TextTerms(f"{before} {c.text} {after}")
             lexical = sum(w for t, w in weights.items() if own.has_word(t)) / total
@@ -197,12 +192,37 @@ class ExtractiveAnswerer:
             c.focus_hit = strength > 0
             focus = 0.0 if not question.focus else (0.35 * strength if c.focus_hit else -0.2)
             c.coverage = context
-            c.score = float(sim) + 0.5 * lexical + 0.3 * context + focus + 0.04 / c.rank
+            c.score = 0.5 * lexical + 0.3 * context + focus + 0.04 / c.rank
             if question.context:  # a follow-up stays with what the earlier answer was about
                 shared = sum(map(own.has_word, question.context)) / len(question.context)
                 in_article = sum(map(articles[c.doc_id].has_word, question.context)) / len(
                     question.context)
                 c.score += 0.2 * in_article + 0.5 * shared
+        # Embedding is most of an answer's time, so only sentences that could be picked (enough
+        # of the question around them) or that sit in the best fused chunks are compared.
+        compared = [i for i, c in enumerate(candidates)
+                    if c.coverage >= MIN_COVERAGE or c.rank <= ALWAYS_COMPARED_RANK]
+        similarity = self._similarity(question.text, [candidates[i] for i in compared],
+                                      [neighbours[i] for i in compared])
+        for i, sim in zip(compared, similarity, strict=True):
+            candidates[i].score += float(sim)
+
+    def _similarity(self, question: str, candidates: list[Candidate],
+                    neighbours: list[tuple[str, str]]) -> np.ndarray:
+        """Cosine of each sentence to the question, or of the sentence read with the one before
+        it (minus a small margin) when that is closer: answers often lean on the sentence before
+        ('The meeting, reported by Anadolu Agency, ...'). The pair is embedded as text; the mean
+        of the two sentence vectors was measured to lose such answers."""
+        if not candidates:
+            return np.zeros(0, dtype=np.float32)
+        n = len(candidates)
+        texts = [question] + [c.text for c in candidates]
+        texts += [f"{before} {c.text}" for c, (before, _) in zip(candidates, neighbours,
+                                                                   strict=True)]
+        vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
+        own_similarity = vectors[1 : n + 1] @ vectors[0]
+        window_similarity = vectors[n + 1 :] @ vectors[0]
+        return np.maximum(own_similarity, window_similarity - 0.05)
 
     def _idf(self, terms: list[str]) -> dict[str, float]:
         total = max(self.catalog.counts()["chunks"], 1)

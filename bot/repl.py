@@ -205,7 +205,8 @@ def run_repl(settings: Settings, debug: bool = False) -> None:
                 break
         return
     repl = Repl(settings, console, debug)
-    threading.Thread(target=repl.warm_up, daemon=True).start()
+    # Not a daemon: a native library killed mid-load at exit aborts the process.
+    threading.Thread(target=repl.warm_up, name="warm-up").start()
     session = prompt_session(settings.data_dir)
     console.print(repl.banner(), highlight=False)
     while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -36,12 +37,20 @@ class NewsIndex:
 
     @cached_property
     def store(self) -> VectorStore:
-        return VectorStore(self.settings, self.embeddings, embedding_name(self.embeddings))
+        return VectorStore(self.settings, embedding_name(self.embeddings))
 
     @cached_property
     def catalog(self) -> Catalog:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return Catalog(self.data_dir / "catalog.sqlite3")
+
+    def warm_up_in_background(self) -> None:
+        """Start loading a local embedding model while the caller goes on (a hosted one needs no
+        loading, and a warm-up call would cost a request). Not a daemon thread: onnxruntime
+        killed mid-load at interpreter exit aborts the process."""
+        warm_up = getattr(self.embeddings, "warm_up", None)
+        if warm_up:
+            threading.Thread(target=warm_up, name="warm-up").start()
 
     def exists(self) -> bool:
         """True if something was ingested (the catalog is written last, so it is the marker)."""
