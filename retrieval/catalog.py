@@ -177,23 +177,26 @@ class Catalog:
     def all_chunk_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks")}
 
-    def save_document(self, record: DocumentRecord, chunks: list[Chunk], root: str) -> None:
-        """Replace a document's row and its chunks in the lexical index, in one transaction."""
+    def save_documents(self, items: list[tuple[DocumentRecord, list[Chunk], str]]) -> None:
+        """Replace documents' rows and their chunks in the lexical index, in one transaction;
+        each item is (record, chunks, root folder)."""
         with self.transaction() as db:
-            self._delete(db, record.doc_id)
-            db.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    record.doc_id, record.file_hash, record.body_hash, record.title,
-                    json.dumps(record.authors), record.outlet, record.date, record.url,
-                    root, record.body, json.dumps(record.chunk_ids),
-                ),
-            )
-            db.executemany(
-                "INSERT OR REPLACE INTO chunks(chunk_id, doc_id, start, end, title, text) "
-                "VALUES (?,?,?,?,?,?)",
-                [(c.chunk_id, c.doc_id, c.start, c.end, record.title, c.text) for c in chunks],
-            )
+            for record, chunks, root in items:
+                self._delete(db, record.doc_id)
+                db.execute(
+                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        record.doc_id, record.file_hash, record.body_hash, record.title,
+                        json.dumps(record.authors), record.outlet, record.date, record.url,
+                        root, record.body, json.dumps(record.chunk_ids),
+                    ),
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO chunks(chunk_id, doc_id, start, end, title, text) "
+                    "VALUES (?,?,?,?,?,?)",
+                    [(c.chunk_id, c.doc_id, c.start, c.end, record.title, c.text)
+                     for c in chunks],
+                )
 
     def save_alias(self, doc_id: str, file_hash: str, canonical_id: str, root: str) -> None:
         with self.transaction() as db:

@@ -186,36 +186,43 @@ def ingest(
 
 
 def write_pending(index: NewsIndex, pending: list[Pending], report: IngestReport) -> None:
-    """Embed the pending chunks in one batch, then write each document: vectors first, catalog
-    row last."""
+    """Embed the pending chunks in one batch and write them: all vectors first, then the catalog
+    rows in one transaction. A crash in between leaves vectors without rows, which the next run
+    overwrites (same ids) before writing the rows."""
     if not pending:
         return
     texts = [embedding_text(p.article.title, c.text) for p in pending for c in p.chunks]
     vectors = index.embeddings.embed_documents(texts)
     if vectors:
         index.store.check_dimension(len(vectors[0]))
-    offset = 0
+    ids, documents, metadatas = [], [], []
     for item in pending:
-        article, chunks = item.article, item.chunks
-        doc_vectors = vectors[offset : offset + len(chunks)]
-        offset += len(chunks)
-        ids = [c.chunk_id for c in chunks]
+        article = item.article
         base = {"source": article.doc_id, "title": article.title, "doc_hash": item.body_hash}
         if article.outlet:
             base["outlet"] = article.outlet
         if article.date:
             base["date"] = article.date
-        metadatas = [{**base, "start": c.start, "end": c.end, "chunk": c.index} for c in chunks]
-        index.store.upsert(ids, doc_vectors, [c.text for c in chunks], metadatas)
-        stale = set(index.store.ids_of(article.doc_id)) - set(ids)
-        index.store.delete(sorted(stale))
+        for c in item.chunks:
+            ids.append(c.chunk_id)
+            documents.append(c.text)
+            metadatas.append({**base, "start": c.start, "end": c.end, "chunk": c.index})
+    index.store.upsert(ids, vectors, documents, metadatas)
+    stale = index.store.ids_of([p.article.doc_id for p in pending]) - set(ids)
+    index.store.delete(sorted(stale))
+    records = []
+    for item in pending:
+        article = item.article
         record = DocumentRecord(
             doc_id=article.doc_id, file_hash=item.file_hash, body_hash=item.body_hash,
             title=article.title, body=article.body, authors=article.authors,
-            outlet=article.outlet, date=article.date, url=article.url, chunk_ids=ids,
+            outlet=article.outlet, date=article.date, url=article.url,
+            chunk_ids=[c.chunk_id for c in item.chunks],
         )
-        index.catalog.save_document(record, chunks, root=item.root)
-        report.chunks += len(chunks)
+        records.append((record, item.chunks, item.root))
+    index.catalog.save_documents(records)
+    for item in pending:
+        report.chunks += len(item.chunks)
         if item.is_update:
             report.updated += 1
         else:
@@ -224,9 +231,9 @@ def write_pending(index: NewsIndex, pending: list[Pending], report: IngestReport
 
 def remove_document(index: NewsIndex, doc_id: str) -> None:
     """Remove a document's vectors and its catalog row (vectors first, like writing)."""
-    ids = index.store.ids_of(doc_id)
+    ids = index.store.ids_of([doc_id])
     if ids:
-        index.store.delete(ids)
+        index.store.delete(sorted(ids))
     index.catalog.delete_document(doc_id)
 
 

@@ -120,8 +120,13 @@ class VectorStore:
         for first in range(0, len(ids), WRITE_BATCH):
             self.collection.delete(ids=ids[first : first + WRITE_BATCH])
 
-    def ids_of(self, doc_id: str) -> list[str]:
-        return self.collection.get(where={"source": doc_id}, include=[])["ids"]
+    def ids_of(self, doc_ids: list[str]) -> set[str]:
+        """The chunk ids stored for these documents."""
+        ids: set[str] = set()
+        for first in range(0, len(doc_ids), WRITE_BATCH):
+            batch = doc_ids[first : first + WRITE_BATCH]
+            ids.update(self.collection.get(where={"source": {"$in": batch}}, include=[])["ids"])
+        return ids
 
     def all_ids(self) -> set[str]:
         ids: set[str] = set()

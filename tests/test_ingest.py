@@ -47,10 +47,10 @@ def test_prune_removes_deleted_files_only_with_prune(empty_index, seed_copy):
     run(empty_index, seed_copy)
     (seed_copy / TOMAHAWK_DOC).unlink()
     run(empty_index, seed_copy)
-    assert empty_index.store.ids_of(TOMAHAWK_DOC)
+    assert empty_index.store.ids_of([TOMAHAWK_DOC])
     report = run(empty_index, seed_copy, prune=True)
     assert report.pruned == 1
-    assert empty_index.store.ids_of(TOMAHAWK_DOC) == []
+    assert empty_index.store.ids_of([TOMAHAWK_DOC]) == set()
     assert TOMAHAWK_DOC not in empty_index.catalog.doc_ids()
     assert check_consistency(empty_index) == []
 
