@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import signal
+import threading
 import time
 
 import discord
@@ -94,6 +96,12 @@ class NewsBot(commands.Bot):
         self.sync_commands = sync_commands
         self.limiter = TokenBucket(settings.discord_questions_per_minute, settings.discord_burst)
         self.conversations: dict[int, Conversation] = {}
+        self.shutting_down = threading.Event()
+
+    async def close(self) -> None:
+        """Shutting down: a running /reindex writes the documents it has read, then stops."""
+        self.shutting_down.set()
+        await super().close()
 
     async def setup_hook(self) -> None:
         await self.add_cog(AskCog(self))
@@ -284,7 +292,7 @@ class AskCog(commands.Cog):
 
         def run():
             with index.writing():
-                return ingest(index, paths, progress=progress)
+                return ingest(index, paths, progress=progress, stop=self.bot.shutting_down.is_set)
 
         work = asyncio.create_task(asyncio.to_thread(run))
         while not work.done():  # a progress line, edited at most every two seconds
@@ -321,4 +329,8 @@ async def run_bot(settings: Settings) -> None:
     index = NewsIndex(settings)
     index.require()
     async with NewsBot(AnswerService(index, settings), settings) as bot:
+        closing: list[asyncio.Task] = []
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a clean stop, as from systemd or docker
+            loop.add_signal_handler(sig, lambda: closing.append(loop.create_task(bot.close())))
         await bot.start(settings.discord_token)

@@ -1,6 +1,7 @@
 """The Discord bot on dpytest's simulated backend, answering from the real seeds index."""
 
 import asyncio
+import contextlib
 import shutil
 
 import discord
@@ -250,6 +251,26 @@ async def test_slash_reindex_by_an_administrator_reports_the_ingest(seed_index_d
     assert interaction.sent[0][0].startswith("Reindexing")
     assert interaction.sent[-1][0] == ("Done: 0 added, 0 updated, 5 unchanged, "
                                        "0 chunks written.")
+
+
+async def test_reindex_during_shutdown_writes_what_it_read_and_says_so(seed_index_dir,
+                                                                       embeddings, tmp_path):
+    data = tmp_path / "reindex"
+    shutil.copytree(seed_index_dir, data)
+    articles = tmp_path / "articles"
+    shutil.copytree(SEEDS, articles)
+    (articles / "late.txt").write_text("A late story\n\nIt arrived after the bot was told to stop.")
+    bot = await make_bot(data, embeddings, NEWSQA_DISCORD_REINDEX_PATHS=[str(articles)])
+    cog = bot.get_cog("AskCog")
+    admin = dpytest.get_config().members[0]
+    role = backend.make_role("admins", admin.guild, permissions=8)
+    await dpytest.add_role(admin, role)
+    with contextlib.suppress(AttributeError):  # dpytest's fake websocket has no socket to close
+        await bot.close()
+    interaction = Recorder(admin, dpytest.get_config().channels[0])
+    await cog.reindex.callback(cog, interaction)
+    assert "stopped early (run the same command again to finish)" in interaction.sent[-1][0]
+    assert "late.txt" not in bot.service.index.catalog.doc_ids()
 
 
 def fake_thread(bot, parent: discord.TextChannel) -> discord.Thread:
