@@ -48,7 +48,10 @@ eval: install
 		--corpus $(SHARED)/corpora/bbc --out reports/eval
 
 # Ingest, latency and cold start against the peers, then the vector store at 10^4..10^6 chunks.
+# Our modules get their bytecode compiled first, as an installed package has it (an editable install
+# under PYTHONDONTWRITEBYTECODE, as on the CI machines, would recompile them in every run).
 bench: install
+	$(BIN)/python -m compileall -q bot retrieval prompts
 	SHARED=$(SHARED) $(BIN)/python bench/run.py
 	SHARED=$(SHARED) $(BIN)/python bench/scale.py
 

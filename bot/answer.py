@@ -1,16 +1,19 @@
-"""The answer object: the one structure the CLI, the REPL and the Discord bot render."""
+"""The answer object: the one structure the CLI, the REPL and the Discord bot render.
+
+Plain dataclasses: every field is set by our own code, so validation would add nothing, and
+building pydantic models at import cost 45 ms of every `newsqa ask`."""
 
 from __future__ import annotations
 
 import re
-
-from pydantic import BaseModel, Field
+from dataclasses import dataclass, field
 
 CANNOT_FIND = "I cannot find this in the articles."
 MARKER = re.compile(r"\[(\d+)\]")
 
 
-class Source(BaseModel):
+@dataclass(kw_only=True)
+class Source:
     """A cited article and the exact span quoted from its cleaned body (`body[start:end]`)."""
 
     number: int
@@ -22,7 +25,7 @@ class Source(BaseModel):
     start: int
     end: int
     chunk_id: str | None = None
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
 
     def label(self) -> str:
         """`Title — Outlet, date` with whatever of outlet and date is known."""
@@ -30,7 +33,8 @@ class Source(BaseModel):
         return f"{self.title} — {tail}" if tail else self.title
 
 
-class Check(BaseModel):
+@dataclass(kw_only=True)
+class Check:
     """One verification run on the answer, shown on demand so a reader can audit it."""
 
     name: str
@@ -38,7 +42,8 @@ class Check(BaseModel):
     detail: str = ""
 
 
-class Retrieved(BaseModel):
+@dataclass(kw_only=True)
+class Retrieved:
     """A retrieved chunk, for `/why`: its score and which retrievers found it."""
 
     chunk_id: str
@@ -60,19 +65,20 @@ class Retrieved(BaseModel):
         )
 
 
-class Answer(BaseModel):
+@dataclass(kw_only=True)
+class Answer:
     """An answer whose `[n]` markers resolve to `sources[n-1]`."""
 
     question: str
     standalone_question: str
     text: str
-    sources: list[Source] = Field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
     refused: bool = False
     mode: str = "extractive"
-    checks: list[Check] = Field(default_factory=list)
-    timings: dict[str, float] = Field(default_factory=dict)
-    retrieved: list[Retrieved] = Field(default_factory=list)
-    closest: list[Source] = Field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    retrieved: list[Retrieved] = field(default_factory=list)
+    closest: list[Source] = field(default_factory=list)
     notice: str | None = None
 
     def cited_numbers(self) -> list[int]:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from retrieval.errors import NewsQAError
 from retrieval.settings import Settings
@@ -51,6 +52,15 @@ def open_index(settings: Settings | None = None):
     return NewsIndex(settings or Settings())
 
 
+def exit_read_only() -> NoReturn:
+    """End a command that wrote nothing without interpreter finalisation: tearing down the ONNX
+    session and chromadb's native bindings takes 0.3 s, a sixth of `newsqa ask`."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(0)
+
+
 @contextmanager
 def shutdown_requested() -> Iterator[threading.Event]:
     """SIGTERM or Ctrl-C set the event instead of killing the process at once, so the work in
@@ -81,6 +91,14 @@ def ingest(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print problems.")] = False,
 ) -> None:
     """Index articles (.txt, .md, .html, .json, .jsonl) into the store."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from retrieval.ingest import ingest as run_ingest
     from retrieval.ingest import rebuild as drop_index
 
@@ -160,9 +178,10 @@ def ask(
     except NewsQAError as exc:
         fail(exc)
     if as_json:
-        sys.stdout.write(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(asdict(answer), ensure_ascii=False, indent=2) + "\n")
     else:
         print_answer(console, answer)
+    exit_read_only()
 
 
 @app.command()

@@ -1,12 +1,16 @@
-"""Conversation memory: one per REPL session or Discord thread, bounded in turns and tokens."""
+"""Conversation memory: one per REPL session or Discord thread, bounded in turns and tokens.
+
+LangChain's message types are imported only when an LLM needs the history: they cost 0.3 s of
+every `newsqa ask`, which answers extractively and has no history."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, trim_messages
-from langchain_core.messages.utils import count_tokens_approximately
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
 
 FOLLOW_UP = re.compile(
     r"^\s*(?:and|but|also|so|what about|how about)\b|\b(?:it|its|he|him|his|she|her|they|them|"
@@ -36,6 +40,9 @@ class Conversation:
 
     def messages(self) -> list[BaseMessage]:
         """The history as chat messages, trimmed to the token budget (newest kept)."""
+        from langchain_core.messages import AIMessage, HumanMessage, trim_messages
+        from langchain_core.messages.utils import count_tokens_approximately
+
         messages: list[BaseMessage] = []
         for question, answer in self.turns:
             messages += [HumanMessage(question), AIMessage(answer)]
@@ -45,7 +52,7 @@ class Conversation:
     def render(self) -> str:
         """The trimmed history as plain text, for the condensing prompt."""
         return "\n".join(
-            f"{'User' if isinstance(m, HumanMessage) else 'Assistant'}: {m.content}"
+            f"{'User' if m.type == 'human' else 'Assistant'}: {m.content}"
             for m in self.messages()
         )
 

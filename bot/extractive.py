@@ -202,13 +202,15 @@ class ExtractiveAnswerer:
         # of the question around them) or that sit in the best fused chunks are compared.
         compared = [i for i, c in enumerate(candidates)
                     if c.coverage >= MIN_COVERAGE or c.rank <= ALWAYS_COMPARED_RANK]
+        leaning = [adds_question_words(weights, neighbours[i][0], candidates[i].text)
+                   for i in compared]
         similarity = self._similarity(question.text, [candidates[i] for i in compared],
-                                      [neighbours[i] for i in compared])
+                                      [neighbours[i] for i in compared], leaning)
         for i, sim in zip(compared, similarity, strict=True):
             candidates[i].score += float(sim)
 
     def _similarity(self, question: str, candidates: list[Candidate],
-                    neighbours: list[tuple[str, str]]) -> np.ndarray:
+                    neighbours: list[tuple[str, str]], leaning: list[bool]) -> np.ndarray:
         """Cosine of each sentence to the question, or of the sentence read with the one before
         it (minus a small margin) when that is closer: answers often lean on the sentence before
         ('The meeting, reported by Anadolu Agency, ...'). The pair is embedded as text; the mean
@@ -216,17 +218,27 @@ class ExtractiveAnswerer:
         if not candidates:
             return np.zeros(0, dtype=np.float32)
         n = len(candidates)
+        paired = [i for i in range(n) if leaning[i]]
         texts = [question] + [c.text for c in candidates]
-        texts += [f"{before} {c.text}" for c, (before, _) in zip(candidates, neighbours,
-                                                                   strict=True)]
+        texts += [f"{neighbours[i][0]} {candidates[i].text}" for i in paired]
         vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
-        own_similarity = vectors[1 : n + 1] @ vectors[0]
+        similarity = vectors[1 : n + 1] @ vectors[0]
         window_similarity = vectors[n + 1 :] @ vectors[0]
-        return np.maximum(own_similarity, window_similarity - 0.05)
+        similarity[paired] = np.maximum(similarity[paired], window_similarity - 0.05)
+        return similarity
 
     def _idf(self, terms: list[str]) -> dict[str, float]:
         total = max(self.catalog.counts()["chunks"], 1)
         return {t: math.log(1 + total / (1 + self.catalog.chunk_frequency(t))) for t in terms}
+
+def adds_question_words(weights: dict[str, float], before: str, sentence: str) -> bool:
+    """Whether the sentence before holds a question word the sentence lacks: only then can
+    reading the two together bring the sentence closer to the question."""
+    if not before:
+        return False
+    own, previous = TextTerms(sentence), TextTerms(before)
+    return any(previous.has_word(t) and not own.has_word(t) for t in weights)
+
 
 def is_prose(sentence: str) -> bool:
     """A real sentence, not a section heading ('Ceasefire Talks Narrow to One Key Sticking

