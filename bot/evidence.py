@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.question import Question, Term
 from retrieval.terms import words
@@ -16,6 +17,7 @@ from retrieval.terms import words
 SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "ies", "ied", "ed", "es", "er", "s", "ly")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude stem, enough to match 'missiles'/'missile' and 'collapsing'/'collapse'."""
     for suffix in SUFFIXES:

@@ -18,11 +18,13 @@ STOPWORDS = frozenset(
     give given get got besides""".split()
 )
 WORD = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*", re.UNICODE)
+POSSESSIVE = re.compile(r"[’']s$")
 
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens with possessives removed ("Trump's" -> "trump")."""
-    return [re.sub(r"[’']s$", "", w.lower()) for w in WORD.findall(text)]
+    return [POSSESSIVE.sub("", w) if "'" in w or "’" in w else w
+            for w in map(str.lower, WORD.findall(text))]
 
 
 def content_words(text: str) -> list[str]:
