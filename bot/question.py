@@ -36,7 +36,9 @@ TYPE_NOUNS = frozenset(
     """company companies firm country countries city group groups envoy envoys agency body person
     people organisation organization name official officials territory place team teams
     state region man woman leader spokesman spokeswoman minister intermediaries intermediary
-    member members player players club band film song album year month day date time""".split()
+    member members player players club band film song album year month day date time level
+    score rate size fee figure total sum value amount number percentage share proportion
+    price fine wage salary bid cost damages bill""".split()
 )
 NUMBER_WORDS = """one two three four five six seven eight nine ten eleven twelve dozen dozens
     hundred hundreds thousand thousands million millions billion billions half""".split()
@@ -46,6 +48,9 @@ DURATION = re.compile(
     re.I,
 )
 NUMBER = re.compile(r"(?:\$|£|€)?\d[\d.,]*%?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+AUXILIARY = r"(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|should|must)"
+COUNTED_UP_TO_VERB = re.compile(rf"\bhow many\s+((?:[\w’'-]+\s+){{1,6}}?){AUXILIARY}\b", re.I)
+COUNTED_WORD = re.compile(r"\bhow many\s+([\w’'-]+)", re.I)
 DATE = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
     r"may|june|july|august|september|october|november|december|\d{4}|yesterday|today|last week|"
@@ -53,19 +58,33 @@ DATE = re.compile(
     re.I,
 )
 
+MONEY = re.compile(
+    r"(?:\$|£|€|¥)\s?\d[\d.,]*(?:\s?(?:bn|m|k|billion|million|trillion)\b)?|\b\d[\d.,]*\s?"
+    r"(?:bn|m|billion|million|trillion)?\s?(?:euros?|dollars?|pounds?|yen|yuan|roubles?|rupees?|"
+    r"francs?|pence)\b",
+    re.I,
+)
+MONEY_VERBS = (r"pay|paid|pays|cost|costs|spend|spent|earn|earns|earned|bid|charge|charged|fine|"
+               r"fined|worth|raise|raised|invest|invested|claim|claiming|claimed|owe|owes|sell for|"
+               r"sold for|buy for|bought for|lose|lost")
+
 FOCUS_PATTERNS = (
     ("duration", re.compile(r"\bhow long\b", re.I)),
+    ("money", re.compile(rf"\bwhat (?:fee|fine|price|wage|salary|bid|cost|damages|bill|sum)\b|"
+                         rf"\bhow much\b.*\b(?:{MONEY_VERBS})\b", re.I)),
     ("number", re.compile(r"\bhow (?:many|much|big|large|high|low|far|old)\b|\bwhat (?:percentage|"
-                          r"share|amount|number|proportion|price)\b", re.I)),
+                          r"share|amount|number|proportion|price|level|rate|score|size|fee|"
+                          r"figure|total|sum|value)\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (?:day|date|year|month|time)\b", re.I)),
-    ("place", re.compile(r"\bwhere\b|\b(?:which|what) (?:country|countries|city|cities|place|"
-                         r"region|state|territory|town|venue)\b", re.I)),
-    ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\b(?:which|what) (?:envoy|official|person|"
-                          r"spokesman|spokeswoman|minister|leader|player|man|woman)\b|\bname of\b",
-                          re.I)),
-    ("organisation", re.compile(r"\b(?:which|what) (?:company|companies|firm|group|agency|body|"
-                                r"organi[sz]ation|news agency|team|club|intermediaries|party|"
-                                r"bank|network)\b", re.I)),
+    # "which French side", "which US company": one word may stand before the type noun.
+    ("place", re.compile(r"\bwhere\b|\b(?:which|what) (?:\w+ )?(?:country|countries|city|"
+                         r"cities|place|region|state|territory|town|venue)\b", re.I)),
+    ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\b(?:which|what) (?:\w+ )?(?:envoy|"
+                          r"official|person|spokesman|spokeswoman|minister|leader|player|man|"
+                          r"woman)\b|\bname of\b", re.I)),
+    ("organisation", re.compile(r"\b(?:which|what) (?:\w+ )?(?:company|companies|firm|group|"
+                                r"agency|body|organi[sz]ation|news agency|team|side|club|"
+                                r"intermediaries|party|bank|network)\b", re.I)),
 )
 
 
@@ -84,13 +103,24 @@ class Question:
     salient: list[Term]
     content: list[str]
     focus: str | None
+    unit: list[str] = field(default_factory=list)  # "how many net cafes" -> ["net", "cafes"]
     context: list[str] = field(default_factory=list)  # a follow-up's words from earlier turns
 
 
 def analyse(question: str) -> Question:
     """Split a question into what must be found in the evidence and what it asks for."""
     focus = next((name for name, pattern in FOCUS_PATTERNS if pattern.search(question)), None)
-    return Question(question, salient_terms(question), focus_free_content(question), focus)
+    return Question(question, salient_terms(question), focus_free_content(question), focus,
+                    counted_unit(question))
+
+
+def counted_unit(question: str) -> list[str]:
+    """What a "how many" question counts: the words up to its verb ("how many civil service
+    jobs did ..." -> civil, service, jobs), or the first word when no auxiliary follows."""
+    match = COUNTED_UP_TO_VERB.search(question) or COUNTED_WORD.search(question)
+    if not match:
+        return []
+    return [w for w in content_words(match.group(1)) if not NUMBER.fullmatch(w)]
 
 
 def focus_free_content(question: str) -> list[str]:

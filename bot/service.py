@@ -106,7 +106,11 @@ class AnswerService:
         started = time.perf_counter()
         pool = self.retriever.search(query, k, where).pool[:ANSWER_POOL]
         evidence = self.extractive.score(analysis, pool)
-        hits = diversify(self.extractive.rerank(evidence, pool), k, self.retriever.per_article)
+        ranked = self.extractive.rerank(evidence, pool)
+        # Only articles naming everything the question names may answer, so they come first.
+        covering, _ = self.evidence_checks(analysis, ranked)
+        ranked.sort(key=lambda h: h.chunk.doc_id not in covering)
+        hits = diversify(ranked, k, self.retriever.per_article)
         return hits, evidence, time.perf_counter() - started
 
     def answer_extractively(self, question: str, conversation: Conversation, k: int,

@@ -1,0 +1,62 @@
+"""What a question asks for decides the answer: a count of the thing asked about, a sum of money,
+and the sentence about the question's subject even when it calls that subject "the bank"."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.question import analyse
+from bot.service import AnswerService
+from retrieval.index import NewsIndex
+from retrieval.ingest import ingest
+from tests.conftest import make_settings
+
+CORPUS = Path(__file__).parent / "focus_corpus"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory, embeddings):
+    index = NewsIndex(make_settings(tmp_path_factory.mktemp("focus-index")), embeddings)
+    with index.writing():
+        ingest(index, [CORPUS])
+    yield AnswerService(index)
+    index.close()
+
+
+def test_how_many_knows_what_it_counts():
+    assert analyse("How many civil service jobs did Gordon Brown say would be cut?").unit == [
+        "civil", "service", "jobs"]
+    assert analyse("How many people attended the opening night?").unit == ["people"]
+
+
+@pytest.mark.parametrize("question, focus", [
+    ("What fine did the FA give Chelsea?", "money"),
+    ("How much is Yukos claiming in damages?", "money"),
+    ("How much did Singapore's economy grow in 2004?", "number"),
+    ("At what level did the bank hold interest rates?", "number"),
+    ("By what score did Rangers lose?", "number"),
+    ("Which French side knocked Rangers out of the Uefa Cup?", "organisation"),
+])
+def test_the_kind_of_answer_a_question_wants(question, focus):
+    assert analyse(question).focus == focus
+
+
+def test_a_count_answers_the_question_that_counts_the_same_thing(service):
+    answer = service.ask("How many net cafes did Freedonian authorities close?")
+    assert "4,210" in answer.text
+
+
+def test_a_count_of_something_else_is_not_an_answer(service):
+    answer = service.ask("How many schools did Freedonian authorities inspect?")
+    assert answer.refused, answer.text
+
+
+def test_a_money_question_is_not_answered_without_a_sum(service):
+    answer = service.ask("What fine did the Freedonian interior ministry give the net cafes?")
+    assert answer.refused, answer.text
+
+
+def test_the_sentence_about_the_subject_wins_even_when_it_says_the_bank(service):
+    answer = service.ask("At what level did Ruritania's central bank hold interest rates?")
+    assert "2.75%" in answer.text
+    assert answer.sources[0].doc_id == "rates.txt"
