@@ -17,6 +17,7 @@ import numpy as np
 
 from bot.evidence import TextTerms, stem
 from bot.question import DATE, DURATION, MONEY, NUMBER, Question
+from retrieval.acronyms import definitions, spelled_out
 from retrieval.catalog import Catalog
 from retrieval.search import Hit
 from retrieval.sentences import sentence_spans
@@ -69,6 +70,7 @@ class Candidate:
     score: float = 0.0
     focus_hit: bool = False
     coverage: float = 0.0
+    names_role: bool = True  # says the role a "who is the <role> of" question asks about
 
 
 @dataclass
@@ -123,7 +125,8 @@ class ExtractiveAnswerer:
         in `already_said` (the previous answer, for a follow-up) are not repeated."""
         ranked = sorted((c for c in evidence.candidates
                          if c.doc_id in allowed_docs and c.text not in already_said
-                         and (c.focus_hit or question.focus not in STRICT_FOCUS)),
+                         and (c.focus_hit or question.focus not in STRICT_FOCUS)
+                         and c.names_role),
                         key=lambda c: c.score, reverse=True)
         if not ranked:
             return []
@@ -190,6 +193,8 @@ class ExtractiveAnswerer:
                      if c.index + 1 < len(doc_spans) else "")
             neighbours.append((before, after))
         articles = {doc: TextTerms(body) for doc, body in bodies.items()}
+        # "says Stephen Dyer, director of UKIF" answers a question about the UK Internet Forum.
+        acronyms = {doc: definitions(body) for doc, body in bodies.items()}
         weights = self._idf(question.content)
         total = sum(weights.values()) or 1.0
         question_words = set(words(question.text))
@@ -200,8 +205,8 @@ class ExtractiveAnswerer:
         for c, (before, after) in zip(candidates, neighbours, strict=True):
             article = articles[c.doc_id]
             named = {t for t in names if article.has_word(t)}
-            own = TextTerms(c.text)
-            around = TextTerms(f"{before} {c.text} {after}")
+            own = TextTerms(spelled_out(c.text, acronyms[c.doc_id]))
+            around = TextTerms(spelled_out(f"{before} {c.text} {after}", acronyms[c.doc_id]))
             lexical = sum(w if own.has_word(t) else NAMED_SHARE * w for t, w in weights.items()
                           if t in named or own.has_word(t)) / total
             context = sum(w if around.has_word(t) else NAMED_SHARE * w for t, w in weights.items()
@@ -212,6 +217,7 @@ class ExtractiveAnswerer:
             c.focus_hit = strength > 0
             focus = 0.0 if not question.focus else (0.35 * strength if c.focus_hit else -0.2)
             c.coverage = literal
+            c.names_role = all(any(map(around.has_word, role)) for role in question.roles)
             c.score = 0.5 * lexical + 0.3 * context + focus + 0.04 / c.rank
             if question.context:  # a follow-up stays with what the earlier answer was about
                 shared = sum(map(own.has_word, question.context)) / len(question.context)

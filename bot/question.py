@@ -40,6 +40,21 @@ TYPE_NOUNS = frozenset(
     score rate size fee figure total sum value amount number percentage share proportion
     price fine wage salary bid cost damages bill""".split()
 )
+# "Who is the mayor of Tokyo?" is answered only by a sentence that names the role; a sentence that
+# merely mentions Tokyo and some person is not an answer. Each role lists the words that count.
+ROLES = {
+    "boss": ["boss", "chief", "head", "manager", "leader"],
+    "head": ["head", "chief", "boss", "leader", "director"],
+    "chief": ["chief", "head", "boss"],
+    "leader": ["leader", "head", "chief"],
+    "chair": ["chair", "chairman", "chairwoman"],
+    "spokesman": ["spokesman", "spokeswoman", "spokesperson"],
+    "spokeswoman": ["spokesman", "spokeswoman", "spokesperson"],
+    **{role: [role] for role in """mayor director chairman chairwoman president governor manager
+       coach captain editor secretary minister chancellor commissioner ambassador founder owner
+       presenter producer officer executive treasurer""".split()},
+}
+WHO_IS = re.compile(r"^\s*who (?:is|was|are|were)\b", re.I)
 NUMBER_WORDS = """one two three four five six seven eight nine ten eleven twelve dozen dozens
     hundred hundreds thousand thousands million millions billion billions half""".split()
 DURATION = re.compile(
@@ -104,14 +119,30 @@ class Question:
     content: list[str]
     focus: str | None
     unit: list[str] = field(default_factory=list)  # "how many net cafes" -> ["net", "cafes"]
+    roles: list[list[str]] = field(default_factory=list)  # "who is the mayor of ..." -> [["mayor"]]
     context: list[str] = field(default_factory=list)  # a follow-up's words from earlier turns
 
 
 def analyse(question: str) -> Question:
     """Split a question into what must be found in the evidence and what it asks for."""
-    focus = next((name for name, pattern in FOCUS_PATTERNS if pattern.search(question)), None)
-    return Question(question, salient_terms(question), focus_free_content(question), focus,
-                    counted_unit(question))
+    return Question(question, salient_terms(question), focus_free_content(question),
+                    question_focus(question), counted_unit(question), asked_roles(question))
+
+
+def asked_roles(question: str) -> list[list[str]]:
+    """The roles a "who is the <role> of ..." question asks about, each with the words that
+    name it in an answer."""
+    if not WHO_IS.match(question):
+        return []
+    return [ROLES[w] for w in dict.fromkeys(content_words(question)) if w in ROLES]
+
+
+def question_focus(question: str) -> str | None:
+    """The kind of answer asked for, from the earliest focus phrase: "Which team did Boro beat
+    ... when Morrison scored?" asks for a team, not a date."""
+    found = [(match.start(), order, name) for order, (name, pattern) in enumerate(FOCUS_PATTERNS)
+             if (match := pattern.search(question))]
+    return min(found)[2] if found else None
 
 
 def counted_unit(question: str) -> list[str]:

@@ -4,6 +4,10 @@
   written only after its chunks are in the vector store, so a row means "fully ingested". A crash
   mid-document leaves no row and the next ingest redoes that document.
 - `aliases`: near-duplicate articles (the same wire story twice) point at the one kept.
+- `sketches`: each document's sampled body shingles (`retrieval.sketches`), an inverted table that
+  finds a new article's near-duplicate among all earlier ones with one query.
+- `acronyms`: the acronyms each document spells out ("UK Internet Forum (UKIF)"), so a question
+  using either form also searches for the other.
 - `chunks` + `chunks_fts`: the chunk texts and an FTS5 index over them, ranked with BM25, for the
   lexical half of hybrid search. FTS5 updates row by row, so ingest keeps it current incrementally.
 """
@@ -18,8 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from retrieval.acronyms import definitions
 from retrieval.chunking import Chunk
 from retrieval.errors import IndexCorruptError
+from retrieval.sketches import NEAR_DUPLICATE, resemblance, sketch
 from retrieval.terms import content_words, words
 
 SCHEMA = """
@@ -43,6 +49,20 @@ CREATE TABLE IF NOT EXISTS aliases (
     canonical_id TEXT NOT NULL,
     root TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sketches (
+    hash INTEGER NOT NULL,
+    doc_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sketches_hash ON sketches(hash);
+CREATE INDEX IF NOT EXISTS sketches_doc ON sketches(doc_id);
+CREATE TABLE IF NOT EXISTS acronyms (
+    short TEXT NOT NULL,
+    long TEXT NOT NULL,
+    doc_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS acronyms_short ON acronyms(short);
+CREATE INDEX IF NOT EXISTS acronyms_long ON acronyms(long COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS acronyms_doc ON acronyms(doc_id);
 CREATE TABLE IF NOT EXISTS chunks (
     rowid INTEGER PRIMARY KEY,
     chunk_id TEXT UNIQUE NOT NULL,
@@ -64,6 +84,8 @@ CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     VALUES ('delete', old.rowid, old.title, old.text);
 END;
 """
+# Bumped when what `_save_derived` stores changes; older catalogs are backfilled at ingest.
+DERIVED_VERSION = 1
 
 
 @dataclass
@@ -138,6 +160,59 @@ class Catalog:
         ).fetchone()
         return row[0] if row else None
 
+    def near_duplicate_of(self, body_sketch: frozenset[int], doc_id: str) -> str | None:
+        """An already ingested document whose body resembles this sketch's at NEAR_DUPLICATE
+        or more, if any (the most similar)."""
+        if not body_sketch:
+            return None
+        hashes = list(body_sketch)
+        rows = self.db.execute(
+            f"SELECT doc_id, count(*) FROM sketches WHERE hash IN ({','.join('?' * len(hashes))})"
+            " AND doc_id<>? GROUP BY doc_id ORDER BY 2 DESC LIMIT 3",
+            [*hashes, doc_id],
+        ).fetchall()
+        for candidate, shared in rows:
+            size = self.db.execute(
+                "SELECT count(*) FROM sketches WHERE doc_id=?", (candidate,)
+            ).fetchone()[0]
+            if resemblance(shared, len(body_sketch), size) >= NEAR_DUPLICATE:
+                return candidate
+        return None
+
+    def backfill(self) -> None:
+        """Derive the sketches and acronyms of documents written by a version that did not
+        (tracked in SQLite's user_version)."""
+        if self.db.execute("PRAGMA user_version").fetchone()[0] >= DERIVED_VERSION:
+            return
+        with self.transaction() as db:
+            db.execute("DELETE FROM sketches")
+            db.execute("DELETE FROM acronyms")
+            for doc_id, body in db.execute("SELECT doc_id, body FROM documents").fetchall():
+                self._save_derived(db, doc_id, body)
+            db.execute(f"PRAGMA user_version={DERIVED_VERSION}")
+
+    @staticmethod
+    def _save_derived(db: sqlite3.Connection, doc_id: str, body: str) -> None:
+        """What is derived from a body: its sketch and the acronyms it defines."""
+        db.executemany("INSERT INTO sketches VALUES (?,?)",
+                       [(value, doc_id) for value in sketch(body)])
+        db.executemany("INSERT INTO acronyms VALUES (?,?,?)",
+                       [(short, long, doc_id) for short, long in definitions(body).items()])
+
+    def other_forms(self, acronyms: list[str], phrases: list[str]) -> list[str]:
+        """Long forms of these acronyms and acronyms of these phrases, as some article
+        defined them."""
+        found = []
+        if acronyms:
+            found += [r[0] for r in self.db.execute(
+                f"SELECT DISTINCT long FROM acronyms WHERE short IN "
+                f"({','.join('?' * len(acronyms))}) LIMIT 5", acronyms)]
+        if phrases:
+            found += [r[0] for r in self.db.execute(
+                f"SELECT DISTINCT short FROM acronyms WHERE long COLLATE NOCASE IN "
+                f"({','.join('?' * len(phrases))}) LIMIT 5", phrases)]
+        return found
+
     def document(self, doc_id: str) -> DocumentRecord | None:
         row = self.db.execute(
             "SELECT doc_id, file_hash, body_hash, title, body, authors, outlet, date, url, "
@@ -197,6 +272,7 @@ class Catalog:
                     [(c.chunk_id, c.doc_id, c.start, c.end, record.title, c.text)
                      for c in chunks],
                 )
+                self._save_derived(db, record.doc_id, record.body)
 
     def save_alias(self, doc_id: str, file_hash: str, canonical_id: str, root: str) -> None:
         with self.transaction() as db:
@@ -233,6 +309,8 @@ class Catalog:
         db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
         db.execute("DELETE FROM aliases WHERE doc_id=?", (doc_id,))
         db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        db.execute("DELETE FROM sketches WHERE doc_id=?", (doc_id,))
+        db.execute("DELETE FROM acronyms WHERE doc_id=?", (doc_id,))
 
     # lexical search ------------------------------------------------------------------------
     def search(

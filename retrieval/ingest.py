@@ -20,6 +20,7 @@ from retrieval.chunking import Chunk, chunk_article, embedding_text
 from retrieval.documents import SUPPORTED_SUFFIXES, Article, read_file
 from retrieval.errors import BadInputError
 from retrieval.index import NewsIndex
+from retrieval.sketches import NEAR_DUPLICATE, resemblance, sketch
 
 log = logging.getLogger(__name__)
 EMBED_BATCH_CHUNKS = 256
@@ -125,11 +126,25 @@ def ingest(
     pending: list[Pending] = []
     seen_ids: set[str] = set()
     batch_fingerprints: dict[str, str] = {}
+    batch_sketches: dict[str, frozenset[int]] = {}  # not yet in the catalog
+    catalog.backfill()
 
     def flush() -> None:
         write_pending(index, pending, report)
         pending.clear()
         batch_fingerprints.clear()
+        batch_sketches.clear()
+
+    def duplicate_of(doc_id: str, fingerprint: str, body_sketch: frozenset[int]) -> str | None:
+        """The document already kept that this article repeats, exactly or edited."""
+        exact = batch_fingerprints.get(fingerprint) or catalog.duplicate_of(fingerprint, doc_id)
+        if exact or not body_sketch:
+            return exact
+        for kept, other in batch_sketches.items():
+            shared = len(body_sketch & other)
+            if resemblance(shared, len(body_sketch), len(other)) >= NEAR_DUPLICATE:
+                return kept
+        return catalog.near_duplicate_of(body_sketch, doc_id)
 
     for done, source in enumerate(files, 1):
         if stop():
@@ -160,15 +175,15 @@ def ingest(
         for article in parsed.articles:
             seen_ids.add(article.doc_id)
             fingerprint = body_fingerprint(article.body)
-            canonical = batch_fingerprints.get(fingerprint) or catalog.duplicate_of(
-                fingerprint, article.doc_id
-            )
+            body_sketch = sketch(article.body)
+            canonical = duplicate_of(article.doc_id, fingerprint, body_sketch)
             if canonical:
                 remove_document(index, article.doc_id)
                 catalog.save_alias(article.doc_id, raw_hash, canonical, root=str(source.root))
                 report.aliased += 1
                 continue
             batch_fingerprints[fingerprint] = article.doc_id
+            batch_sketches[article.doc_id] = body_sketch
             chunks = chunk_article(article, settings.chunk_chars, settings.chunk_overlap_sentences)
             pending.append(
                 Pending(article, chunks, raw_hash, fingerprint, str(source.root),

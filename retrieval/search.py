@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 
+from retrieval.acronyms import lookups
 from retrieval.catalog import StoredChunk
 from retrieval.errors import BadInputError
 from retrieval.index import NewsIndex
@@ -114,7 +115,9 @@ class Retriever:
             self.candidates,
             {"source": {"$in": sorted(allowed)}} if allowed is not None else None,
         )
-        lexical = self.index.catalog.search(query, self.candidates, allowed)
+        catalog = self.index.catalog
+        other_forms = catalog.other_forms(*lookups(query))  # "UK Internet Forum" -> "UKIF"
+        lexical = catalog.search(" ".join([query, *other_forms]), self.candidates, allowed)
         pool = self._fuse(dense, lexical)
         hits = diversify(pool, k, self.per_article)
         return SearchResult(hits, time.perf_counter() - started, pool)

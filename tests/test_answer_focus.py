@@ -36,6 +36,7 @@ def test_how_many_knows_what_it_counts():
     ("At what level did the bank hold interest rates?", "number"),
     ("By what score did Rangers lose?", "number"),
     ("Which French side knocked Rangers out of the Uefa Cup?", "organisation"),
+    ("Which team did Boro beat 2-1 in the UEFA Cup when Morrison scored?", "organisation"),
 ])
 def test_the_kind_of_answer_a_question_wants(question, focus):
     assert analyse(question).focus == focus
@@ -60,3 +61,18 @@ def test_the_sentence_about_the_subject_wins_even_when_it_says_the_bank(service)
     answer = service.ask("At what level did Ruritania's central bank hold interest rates?")
     assert "2.75%" in answer.text
     assert answer.sources[0].doc_id == "rates.txt"
+
+
+def test_a_question_naming_the_spelled_out_form_finds_the_acronym(service):
+    answer = service.ask("Who is the director of the Harbour Traders Forum?")
+    assert "Ann Okafor" in answer.text, answer.text
+
+
+def test_who_is_the_role_is_not_answered_by_someone_else(service):
+    answer = service.ask("Who is the mayor of Port Vellmar?")
+    assert answer.refused, answer.text
+
+
+def test_the_wh_word_not_a_later_when_sets_the_focus(service):
+    answer = service.ask("Which team did Vellmar Rovers beat 2-1 when Tom Reyes scored?")
+    assert "Calder Athletic" in answer.text, answer.text

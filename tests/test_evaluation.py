@@ -1,6 +1,7 @@
 """`newsqa eval` on the seeds: metrics, peers, report files and the summary.json shape."""
 
 import json
+import shutil
 import subprocess
 
 from bot.evaluation import contains_answer, load_qa, token_f1
@@ -61,3 +62,21 @@ def test_eval_rejects_a_file_that_is_not_qa(tmp_path, cli_env):
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert "not a QA record" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_gold_source_kept_as_an_alias_counts_as_found(tmp_path, cli_env):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    tomahawk = (corpus / QA[0]["sources"][0]).read_text()
+    (corpus / "zz_reissued.txt").write_text(tomahawk.replace("Raytheon", "US firm Raytheon", 1))
+    qa = tmp_path / "alias_qa.jsonl"
+    qa.write_text(json.dumps({**QA[0], "sources": ["zz_reissued.txt"]}) + "\n")
+    out = tmp_path / "report"
+    result = subprocess.run(
+        [*newsqa_command(), "eval", "--qa", str(qa), "--corpus", str(corpus), "--k", "1,4",
+         "--no-peers", "--out", str(out), "--data-dir", str(tmp_path / "eval-index")],
+        env=cli_env, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    mine = json.loads((out / "summary.json").read_text())["systems"]["newsqa"]["alias_qa"]
+    assert mine["source@1"] == 1.0 and mine["mrr"] == 1.0

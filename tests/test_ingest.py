@@ -1,6 +1,7 @@
 """Ingest into real Chroma: idempotent, follows file changes, survives bad files."""
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -80,6 +81,46 @@ def test_duplicate_story_is_kept_once_as_an_alias(empty_index, tmp_path):
     report = run(empty_index, folder)
     assert (report.added, report.aliased) == (1, 1)
     assert empty_index.catalog.aliases_of("a.txt") == ["b.txt"]
+
+
+def edited(text: str) -> str:
+    """The same story re-issued: a new headline and one phrase reworded."""
+    title, body = text.split("\n", 1)
+    return f"{title} (updated)\n{body.replace('Raytheon', 'the US firm Raytheon', 1)}"
+
+
+def test_edited_copy_of_a_story_is_kept_as_an_alias(empty_index, seed_copy, tmp_path):
+    run(empty_index, seed_copy)
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "reissued.txt").write_text(edited((seed_copy / TOMAHAWK_DOC).read_text()))
+    report = run(empty_index, later)
+    assert (report.added, report.aliased) == (0, 1)
+    assert empty_index.catalog.aliases_of(TOMAHAWK_DOC) == ["reissued.txt"]
+
+
+def test_edited_copy_in_the_same_ingest_is_kept_as_an_alias(empty_index, tmp_path):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    original = (Path(__file__).parents[1] / "seeds" / TOMAHAWK_DOC).read_text()
+    (folder / "a.txt").write_text(original)
+    (folder / "b.txt").write_text(edited(original))
+    report = run(empty_index, folder)
+    assert (report.added, report.aliased) == (1, 1)
+
+
+def test_a_story_sharing_only_half_its_text_is_kept(empty_index, tmp_path):
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    original = (Path(__file__).parents[1] / "seeds" / TOMAHAWK_DOC).read_text()
+    paragraphs = original.split("\n\n")
+    half = len(paragraphs) // 2
+    other = (Path(__file__).parents[1] / "seeds").glob("*.txt")
+    filler = next(p for p in other if p.name != TOMAHAWK_DOC).read_text().split("\n\n")
+    (folder / "a.txt").write_text(original)
+    (folder / "b.txt").write_text("\n\n".join(paragraphs[:half] + filler[1 : half + 1]))
+    report = run(empty_index, folder)
+    assert (report.added, report.aliased) == (2, 0)
 
 
 def test_collection_built_with_another_model_is_refused(seed_index_dir, embeddings):
