@@ -89,7 +89,11 @@ FOCUS_PATTERNS = (
                          rf"\bhow much\b.*\b(?:{MONEY_VERBS})\b", re.I)),
     ("number", re.compile(r"\bhow (?:many|much|big|large|high|low|far|old)\b|\bwhat (?:percentage|"
                           r"share|amount|number|proportion|price|level|rate|score|size|fee|"
-                          r"figure|total|sum|value)\b", re.I)),
+                          r"figure|total|sum|value)\b|"
+                          # "What was McIlroy's time", "what is the range of the missiles"
+                          r"\bwhat (?:is|was|are|were) (?:the )?(?:[\w-]+[’']s )?(?:percentage|"
+                          r"share|amount|number|proportion|level|rate|score|size|figure|total|"
+                          r"value|range|time|population|age|height|length|distance)\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (?:day|date|year|month|time)\b", re.I)),
     # "which French side", "which US company": one word may stand before the type noun.
     ("place", re.compile(r"\bwhere\b|\b(?:which|what) (?:\w+ )?(?:country|countries|city|"

@@ -37,6 +37,7 @@ def test_how_many_knows_what_it_counts():
     ("By what score did Rangers lose?", "number"),
     ("Which French side knocked Rangers out of the Uefa Cup?", "organisation"),
     ("Which team did Boro beat 2-1 in the UEFA Cup when Morrison scored?", "organisation"),
+    ("What was McIlroy's time in the Leipzig indoor meeting?", "number"),
 ])
 def test_the_kind_of_answer_a_question_wants(question, focus):
     assert analyse(question).focus == focus
