@@ -26,7 +26,7 @@ app = typer.Typer(
     help="Ask questions about news articles; every claim is cited to its source.",
 )
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # one line per message, however long
 state = {"debug": False}
 
 
@@ -220,7 +220,7 @@ def evaluate(
     """Measure retrieval and answers on QA files, next to the peers."""
     import hashlib
 
-    from bot.evaluation import Evaluation, write_report
+    from bot.evaluation import Evaluation, load_qa, write_report
     from bot.peers import PeerIndex
     from bot.service import AnswerService
     from retrieval.ingest import ingest as run_ingest
@@ -231,6 +231,12 @@ def evaluate(
         fail(NewsQAError(f"bad --k {k!r}; use e.g. 1,4,8"))
     if mode not in {"extractive", "llm"}:
         fail(NewsQAError("--mode is extractive or llm"))
+    if missing := [str(c) for c in corpus if not c.is_dir()]:
+        fail(NewsQAError(f"no such corpus folder: {', '.join(missing)}"))
+    try:  # every QA file is checked before the (long) ingest
+        qa_sets = {path.stem: load_qa(path) for path in qa}
+    except NewsQAError as exc:
+        fail(exc)
     key = hashlib.sha1("|".join(sorted(str(c.resolve()) for c in corpus)).encode()).hexdigest()
     settings = Settings()
     settings.data_dir = data_dir or settings.data_dir / f"eval-{key[:10]}"
@@ -244,8 +250,8 @@ def evaluate(
             peer_index.build()
         evaluation = Evaluation(AnswerService(index, settings), peer_index, ks, mode)
         summaries, records = {}, {}
-        for path in qa:
-            summaries[path.stem], records[path.stem] = evaluation.run_file(path)
+        for stem, items in qa_sets.items():
+            summaries[stem], records[stem] = evaluation.run_set(items)
     except NewsQAError as exc:
         fail(exc)
     counts = index.catalog.counts()

@@ -39,7 +39,13 @@ class QAItem:
 def load_qa(path: Path) -> list[QAItem]:
     """Read a QA file; a bad line is a clear error naming the file and line."""
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInputError(f"cannot read the QA file {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise BadInputError(f"the QA file {path} is not UTF-8 ({exc.reason})") from exc
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -111,8 +117,7 @@ class Evaluation:
         gold source that ingest recorded as an alias of it."""
         return {doc_id, *self.service.index.catalog.aliases_of(doc_id)}
 
-    def run_file(self, path: Path) -> tuple[dict, list[dict]]:
-        items = load_qa(path)
+    def run_set(self, items: list[QAItem]) -> tuple[dict, list[dict]]:
         systems = SYSTEMS if self.peers else ("newsqa",)
         records = []
         for item in items:

@@ -4,6 +4,8 @@ import json
 import shutil
 import subprocess
 
+import pytest
+
 from bot.evaluation import contains_answer, load_qa, token_f1
 from tests.conftest import SEEDS, newsqa_command
 
@@ -62,6 +64,22 @@ def test_eval_rejects_a_file_that_is_not_qa(tmp_path, cli_env):
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert "not a QA record" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "i").exists()  # refused before the ingest
+
+
+@pytest.mark.parametrize("missing", ["qa", "corpus"])
+def test_eval_names_a_missing_qa_file_or_corpus_in_one_line(tmp_path, cli_env, missing):
+    qa = tmp_path / "qa.jsonl"
+    if missing != "qa":
+        qa.write_text(json.dumps(QA[0]) + "\n")
+    corpus = tmp_path / "nowhere" if missing == "corpus" else SEEDS
+    result = subprocess.run([*newsqa_command(), "eval", "--qa", str(qa), "--corpus", str(corpus),
+                             "--no-peers", "--data-dir", str(tmp_path / "i")], env=cli_env,
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert (str(qa) if missing == "qa" else str(corpus)) in result.stderr
+    assert not (tmp_path / "i").exists()
 
 
 def test_a_gold_source_kept_as_an_alias_counts_as_found(tmp_path, cli_env):
