@@ -281,6 +281,14 @@ class Catalog:
                 "INSERT INTO aliases VALUES (?,?,?,?)", (doc_id, file_hash, canonical_id, root)
             )
 
+    def release_aliases(self, canonical_id: str) -> list[tuple[str, str]]:
+        """Drop the aliases of a document (it changed or went away); (doc id, root) of each."""
+        with self.transaction() as db:
+            rows = db.execute("SELECT doc_id, root FROM aliases WHERE canonical_id=?",
+                              (canonical_id,)).fetchall()
+            db.execute("DELETE FROM aliases WHERE canonical_id=?", (canonical_id,))
+        return [(r[0], r[1]) for r in rows]
+
     def ids_from_file(self, file_id: str) -> list[str]:
         """Documents read from one file: `file_id` itself, or `file_id#n` for JSON records."""
         rows = self.db.execute(

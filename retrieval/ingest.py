@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,48 +138,61 @@ def ingest(
 
     def duplicate_of(doc_id: str, fingerprint: str, body_sketch: frozenset[int]) -> str | None:
         """The document already kept that this article repeats, exactly or edited."""
-        exact = batch_fingerprints.get(fingerprint) or catalog.duplicate_of(fingerprint, doc_id)
-        if exact or not body_sketch:
-            return exact
+        if kept := batch_fingerprints.get(fingerprint):
+            return kept
         for kept, other in batch_sketches.items():
             shared = len(body_sketch & other)
             if resemblance(shared, len(body_sketch), len(other)) >= NEAR_DUPLICATE:
                 return kept
-        return catalog.near_duplicate_of(body_sketch, doc_id)
+        rewritten = {p.article.doc_id for p in pending}  # the catalog still has old versions
+        for kept in (catalog.duplicate_of(fingerprint, doc_id),
+                     catalog.near_duplicate_of(body_sketch, doc_id)):
+            if kept and kept not in rewritten:
+                return kept
+        return None
 
-    for done, source in enumerate(files, 1):
-        if stop():
-            report.stopped_early = True
-            break
-        if progress:
-            progress(done, len(files), source.doc_id)
+    def release_aliases(doc_id: str) -> None:
+        """A kept document changed or went away: its aliases are read again in this run, to
+        be kept in its place or matched anew."""
+        for alias_id, root in catalog.release_aliases(doc_id):
+            file_id = alias_id.split("#", 1)[0]
+            if (Path(root) / file_id).is_file():
+                queue.append(SourceFile(Path(root) / file_id, Path(root), file_id))
+
+    def forget(doc_id: str) -> None:
+        remove_document(index, doc_id)
+        release_aliases(doc_id)
+
+    def process(source: SourceFile) -> None:
         try:
             raw_hash = hashlib.sha1(source.path.read_bytes() + config).hexdigest()
         except OSError as exc:
             report.skipped.append((source.doc_id, f"cannot read: {exc.strerror or exc}"))
-            continue
+            return
         previous_ids = catalog.ids_from_file(source.doc_id)
         if previous_ids and catalog.file_hash(previous_ids[0]) == raw_hash:
             report.unchanged += len(previous_ids)
             seen_ids.update(previous_ids)
-            continue
+            return
         try:
             parsed = read_file(source.path, source.doc_id, settings.max_file_bytes)
         except BadInputError as exc:
             report.skipped.append((source.doc_id, str(exc)))
             seen_ids.update(previous_ids)  # keep what an earlier, good version left
-            continue
+            return
         report.notes.extend((source.doc_id, note) for note in parsed.notes)
         new_ids = {a.doc_id for a in parsed.articles}
         for stale in set(previous_ids) - new_ids:
-            remove_document(index, stale)
+            forget(stale)
+        for doc_id in set(previous_ids) & new_ids:
+            release_aliases(doc_id)
         for article in parsed.articles:
             seen_ids.add(article.doc_id)
             fingerprint = body_fingerprint(article.body)
             body_sketch = sketch(article.body)
             canonical = duplicate_of(article.doc_id, fingerprint, body_sketch)
             if canonical:
-                remove_document(index, article.doc_id)
+                forget(article.doc_id)
                 catalog.save_alias(article.doc_id, raw_hash, canonical, root=str(source.root))
                 report.aliased += 1
                 continue
@@ -189,14 +203,32 @@ def ingest(
                 Pending(article, chunks, raw_hash, fingerprint, str(source.root),
                         is_update=bool(previous_ids))
             )
-        if sum(len(p.chunks) for p in pending) >= EMBED_BATCH_CHUNKS:
-            flush()
-    flush()
+
+    def work_through_queue() -> None:
+        done: set[str] = set()
+        while queue:
+            if stop():
+                report.stopped_early = True
+                break
+            source = queue.popleft()
+            if str(source.path) in done:
+                continue
+            done.add(str(source.path))
+            if progress:
+                progress(len(done), len(done) + len(queue), source.doc_id)
+            process(source)
+            if sum(len(p.chunks) for p in pending) >= EMBED_BATCH_CHUNKS:
+                flush()
+        flush()
+
+    queue = deque(files)
+    work_through_queue()
     if prune and not report.stopped_early:
         roots = {str(s.root) for s in files}
         for doc_id in catalog.doc_ids_under(roots) - seen_ids:
-            remove_document(index, doc_id)
+            forget(doc_id)
             report.pruned += 1
+        work_through_queue()
     return report
 
 

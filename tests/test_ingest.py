@@ -99,14 +99,40 @@ def test_edited_copy_of_a_story_is_kept_as_an_alias(empty_index, seed_copy, tmp_
     assert empty_index.catalog.aliases_of(TOMAHAWK_DOC) == ["reissued.txt"]
 
 
-def test_edited_copy_in_the_same_ingest_is_kept_as_an_alias(empty_index, tmp_path):
+def wire_with_copy(tmp_path) -> Path:
     folder = tmp_path / "wire"
     folder.mkdir()
     original = (Path(__file__).parents[1] / "seeds" / TOMAHAWK_DOC).read_text()
     (folder / "a.txt").write_text(original)
     (folder / "b.txt").write_text(edited(original))
-    report = run(empty_index, folder)
+    return folder
+
+
+def test_edited_copy_in_the_same_ingest_is_kept_as_an_alias(empty_index, tmp_path):
+    report = run(empty_index, wire_with_copy(tmp_path))
     assert (report.added, report.aliased) == (1, 1)
+
+
+def test_when_the_kept_copy_is_pruned_its_alias_takes_its_place(empty_index, tmp_path):
+    folder = wire_with_copy(tmp_path)
+    run(empty_index, folder)
+    (folder / "a.txt").unlink()
+    report = run(empty_index, folder, prune=True)
+    assert (report.pruned, report.added) == (1, 1)
+    assert empty_index.catalog.document("b.txt") is not None
+    assert empty_index.store.ids_of(["b.txt"])
+    assert check_consistency(empty_index) == []
+
+
+def test_when_the_kept_copy_becomes_another_story_its_alias_is_kept_too(empty_index, tmp_path):
+    folder = wire_with_copy(tmp_path)
+    run(empty_index, folder)
+    (folder / "a.txt").write_text("Storm hits coast\n\nA storm hit the coast on Monday.")
+    report = run(empty_index, folder)
+    assert (report.updated, report.added, report.aliased) == (1, 1, 0)
+    assert empty_index.catalog.aliases_of("a.txt") == []
+    assert "b.txt" in {c.doc_id for c in empty_index.catalog.chunks(
+        sorted(empty_index.catalog.all_chunk_ids())).values()}
 
 
 def test_a_story_sharing_only_half_its_text_is_kept(empty_index, tmp_path):
