@@ -76,7 +76,9 @@ def latencies(data_dir: Path) -> dict:
     service.ask(QUESTIONS[0])  # warm the model
     result = {}
     runs = {
-        "newsqa retrieval": lambda q: service.gather(analyse(q), q, 4, None),
+        "newsqa hybrid search": lambda q: service.retriever.search(q, 4, None),
+        "newsqa retrieval (hybrid + sentence rerank)": lambda q: service.gather(analyse(q), q, 4,
+                                                                                None),
         "newsqa extractive answer": lambda q: service.ask(q),
         "langchain-default retrieval": lambda q: peers.langchain_default(q, 4),
         "bm25 retrieval": lambda q: peers.bm25(q, 4),
