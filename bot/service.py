@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 # Sentences are mined from this many of the best fused chunks, not only the diverse top k:
 # one article often holds the answer in its fifth-best chunk.
 ANSWER_POOL = 12
+# ... and from each retriever's own best few: a chunk BM25 ranks first but dense search only
+# 17th fuses below chunks both rank middling, yet it is often the one that names everything.
+EACH_RETRIEVERS_BEST = 3
 
 
 def validate_question(question: str, max_chars: int) -> str:
@@ -34,6 +37,16 @@ def validate_question(question: str, max_chars: int) -> str:
             f"the question is {len(cleaned):,} characters; the limit is {max_chars:,}"
         )
     return cleaned
+
+
+def answer_pool(fused: list[Hit]) -> list[Hit]:
+    """The chunks whose sentences may answer: the best fused, then any chunk that dense search
+    or BM25 ranked among its own best but fusion left out."""
+    pool = fused[:ANSWER_POOL]
+    pool += [h for h in fused[ANSWER_POOL:]
+             if min(h.dense_rank or ANSWER_POOL, h.lexical_rank or ANSWER_POOL)
+             <= EACH_RETRIEVERS_BEST]
+    return pool
 
 
 class AnswerService:
@@ -104,7 +117,7 @@ class AnswerService:
         """Hybrid search, then the candidate pool reranked by its best-answering sentence and
         made diverse: (top-k hits, scored evidence, seconds)."""
         started = time.perf_counter()
-        pool = self.retriever.search(query, k, where).pool[:ANSWER_POOL]
+        pool = answer_pool(self.retriever.search(query, k, where).pool)
         evidence = self.extractive.score(analysis, pool)
         ranked = self.extractive.rerank(evidence, pool)
         # Only articles naming everything the question names may answer, so they come first.

@@ -5,8 +5,10 @@ import subprocess
 
 import pytest
 
-from bot.service import AnswerService
+from bot.service import ANSWER_POOL, AnswerService, answer_pool
+from retrieval.catalog import StoredChunk
 from retrieval.errors import BadInputError, IndexMissingError
+from retrieval.search import Hit
 from tests.conftest import SEEDS, TOMAHAWK_DOC, newsqa_command
 
 
@@ -103,3 +105,16 @@ def test_newsqa_ask_without_an_index_prints_one_line(cli_env):
     assert result.returncode == 1
     assert result.stderr.strip().startswith("error: no index")
     assert "Traceback" not in result.stderr
+
+
+def test_each_retrievers_best_chunks_reach_the_answerer_even_when_fusion_ranks_them_low():
+    def hit(n, dense_rank=None, lexical_rank=None):
+        chunk = StoredChunk(f"c{n}", f"doc{n}.txt", 0, 10, "text", "title", None, None)
+        return Hit(chunk, 1.0 / n, dense_rank=dense_rank, lexical_rank=lexical_rank)
+
+    fused = [hit(n, dense_rank=n + 3, lexical_rank=n + 3) for n in range(1, ANSWER_POOL + 1)]
+    bm25_first, dense_second, neither = hit(90, lexical_rank=1), hit(91, dense_rank=2), hit(92, 30)
+    pool = answer_pool([*fused, neither, bm25_first, dense_second])
+    assert pool[:ANSWER_POOL] == fused
+    assert bm25_first in pool and dense_second in pool
+    assert neither not in pool

@@ -74,6 +74,11 @@ def test_who_is_the_role_is_not_answered_by_someone_else(service):
     assert answer.refused, answer.text
 
 
+def test_a_hyphenated_first_name_answers_who(service):
+    answer = service.ask("Who is the chief curator of the Vellmar Harbour Museum?")
+    assert "Jean-Luc Marais" in answer.text, answer.text
+
+
 def test_the_wh_word_not_a_later_when_sets_the_focus(service):
     answer = service.ask("Which team did Vellmar Rovers beat 2-1 when Tom Reyes scored?")
     assert "Calder Athletic" in answer.text, answer.text
