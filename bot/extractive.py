@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.evidence import TextTerms, stem
-from bot.question import DATE, DURATION, MONEY, NUMBER, Question
+from bot.places import is_region
+from bot.question import DATE, DURATION, MONEY, NUMBER, PERCENTAGE, RATE_QUESTION, Question
 from retrieval.acronyms import definitions, spelled_out
 from retrieval.catalog import Catalog
 from retrieval.search import Hit
@@ -52,6 +53,11 @@ MAX_SENTENCES = 3
 NAMED_SHARE = 0.5
 # A "how many" answer names what it counts within this many words after the number.
 COUNT_WINDOW = 4
+# A rate question's percentage sits within this many words of the word "rate".
+RATE_WINDOW = 8
+PLACE = re.compile(
+    r"\b(?:in|at|near|outside|from|to)\s+(?:the\s+)?([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)"
+)
 # Questions whose answer is a sum of money, a number, a duration or a date are never answered
 # by a sentence without one.
 STRICT_FOCUS = frozenset({"money", "number", "duration", "date"})
@@ -318,6 +324,9 @@ def focus_strength(question: Question, sentence: str, question_words: set[str],
     if focus == "money":
         return float(any(m.group(0).lower() not in question.text.lower()
                          for m in MONEY.finditer(sentence)))
+    if focus == "number" and RATE_QUESTION.search(question.text):
+        return float(any(m.group(0) not in question.text and says_rate(question, sentence, m)
+                         for m in PERCENTAGE.finditer(sentence)))
     if focus == "number":
         new = [m for m in NUMBER.finditer(sentence) if m.group(0).lower() not in question_words]
         if not new or not question.unit:
@@ -326,15 +335,34 @@ def focus_strength(question: Question, sentence: str, question_words: set[str],
     if focus == "date":
         return float(any(m.group(0).lower() not in question_words
                          for m in DATE.finditer(sentence)))
-    if focus in {"person", "place", "organisation"}:
+    if focus in {"person", "place", "organisation", "settlement"}:
         best = 0.0
-        for entity in entities(sentence):
+        found = places(sentence) if focus == "settlement" else entities(sentence)
+        for entity in found:
             names = [w for w in words(entity) if w not in STOPWORDS]
             if not names or all(n in question_words for n in names):
                 continue
-            if focus == "person" and not person_name(entity):
+            if (focus == "person" and not person_name(entity)) or (
+                    focus == "settlement" and is_region(entity)):
                 continue
             mentions = max(article.lower.count(names[-1]), 1)
             best = max(best, 1.0 / (1.0 + math.log(mentions)))
         return best
     return 1.0
+
+
+def places(sentence: str) -> list[str]:
+    """Names that stand where a place does: 'the factory in Trollhaettan', 'talks at Camp
+    David'. 'General Motors' heading a sentence is not one, nor is 'in August'."""
+    return [m.group(1) for m in PLACE.finditer(sentence)
+            if m.group(1).lower() not in NOT_NAME_WORDS]
+
+
+def says_rate(question: Question, sentence: str, percentage: re.Match) -> bool:
+    """A percentage answers a rate question when the sentence says 'rate' within a few words of
+    it ('kept interest rates at an all-time low of 3.25%'); a percentage question takes any."""
+    if not re.search(r"\brates?\b", question.text, re.I):
+        return True
+    before = words(sentence[: percentage.start()])[-RATE_WINDOW:]
+    after = words(sentence[percentage.end() :])[:RATE_WINDOW]
+    return any(w in {"rate", "rates"} for w in before + after)

@@ -33,12 +33,12 @@ QUESTION_WORDS = frozenset(
     would will has have had according besides in on at for of the a an""".split()
 )
 TYPE_NOUNS = frozenset(
-    """company companies firm country countries city group groups envoy envoys agency body person
-    people organisation organization name official officials territory place team teams
-    state region man woman leader spokesman spokeswoman minister intermediaries intermediary
-    member members player players club band film song album year month day date time level
-    score rate size fee figure total sum value amount number percentage share proportion
-    price fine wage salary bid cost damages bill""".split()
+    """company companies firm country countries city cities town towns village group groups envoy
+    envoys agency body person people organisation organization name official officials territory
+    place team teams state region man woman leader spokesman spokeswoman minister intermediaries
+    intermediary member members player players club band film song album year month day date
+    time level score rate size fee figure total sum value amount number percentage share
+    proportion price fine wage salary bid cost damages bill""".split()
 )
 # "Who is the mayor of Tokyo?" is answered only by a sentence that names the role; a sentence that
 # merely mentions Tokyo and some person is not an answer. Each role lists the words that count.
@@ -62,6 +62,10 @@ DURATION = re.compile(
     r"decade)s?\b",
     re.I,
 )
+# "At what level did the bank hold interest rates?" wants a percentage, and for a rate one said
+# near the word rate: "22% of the group's assets" is not an interest rate.
+RATE_QUESTION = re.compile(r"\b(?:rates?|percentage|per ?cent)\b", re.I)
+PERCENTAGE = re.compile(r"\d[\d.,]*\s?(?:%|per ?cent\b|percent\b)", re.I)
 NUMBER = re.compile(r"(?:\$|£|€)?\d[\d.,]*%?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 AUXILIARY = r"(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|should|must)"
 COUNTED_UP_TO_VERB = re.compile(rf"\bhow many\s+((?:[\w’'-]+\s+){{1,6}}?){AUXILIARY}\b", re.I)
@@ -95,6 +99,9 @@ FOCUS_PATTERNS = (
                           r"share|amount|number|proportion|level|rate|score|size|figure|total|"
                           r"value|range|time|population|age|height|length|distance)\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (?:day|date|year|month|time)\b", re.I)),
+    # "which town": a town or city, so "in Sweden" is not an answer.
+    ("settlement", re.compile(r"\b(?:which|what) (?:\w+ )?(?:city|cities|towns?|villages?)\b",
+                              re.I)),
     # "which French side", "which US company": one word may stand before the type noun.
     ("place", re.compile(r"\bwhere\b|\b(?:which|what) (?:\w+ )?(?:country|countries|city|"
                          r"cities|place|region|state|territory|town|venue)\b", re.I)),

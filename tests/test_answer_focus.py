@@ -38,6 +38,8 @@ def test_how_many_knows_what_it_counts():
     ("Which French side knocked Rangers out of the Uefa Cup?", "organisation"),
     ("Which team did Boro beat 2-1 in the UEFA Cup when Morrison scored?", "organisation"),
     ("What was McIlroy's time in the Leipzig indoor meeting?", "number"),
+    ("In which town is Saab's loss-making factory?", "settlement"),
+    ("Which country did the envoy visit?", "place"),
 ])
 def test_the_kind_of_answer_a_question_wants(question, focus):
     assert analyse(question).focus == focus
@@ -62,6 +64,11 @@ def test_the_sentence_about_the_subject_wins_even_when_it_says_the_bank(service)
     answer = service.ask("At what level did Ruritania's central bank hold interest rates?")
     assert "2.75%" in answer.text
     assert answer.sources[0].doc_id == "rates.txt"
+
+
+def test_which_town_is_not_answered_by_a_country(service):
+    answer = service.ask("In which town will Bellport Ferries open its new repair depot?")
+    assert "Kesterby" in answer.text, answer.text
 
 
 def test_a_question_naming_the_spelled_out_form_finds_the_acronym(service):
