@@ -17,7 +17,16 @@ import numpy as np
 
 from bot.evidence import TextTerms, stem
 from bot.places import is_region
-from bot.question import DATE, DURATION, MONEY, NUMBER, PERCENTAGE, RATE_QUESTION, Question
+from bot.question import (
+    DATE,
+    DURATION,
+    MONEY,
+    MONEY_KINDS,
+    NUMBER,
+    PERCENTAGE,
+    RATE_QUESTION,
+    Question,
+)
 from retrieval.acronyms import definitions, spelled_out
 from retrieval.catalog import Catalog
 from retrieval.search import Hit
@@ -322,6 +331,8 @@ def focus_strength(question: Question, sentence: str, question_words: set[str],
     if focus == "duration":
         return float(bool(DURATION.search(sentence)))
     if focus == "money":
+        if any(kind & question_words and not said.search(sentence) for kind, said in MONEY_KINDS):
+            return 0.0
         return float(any(m.group(0).lower() not in question.text.lower()
                          for m in MONEY.finditer(sentence)))
     if focus == "number" and RATE_QUESTION.search(question.text):

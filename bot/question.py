@@ -87,10 +87,21 @@ MONEY_VERBS = (r"pay|paid|pays|cost|costs|spend|spent|earn|earns|earned|bid|char
                r"fined|worth|raise|raised|invest|invested|claim|claiming|claimed|owe|owes|sell for|"
                r"sold for|buy for|bought for|lose|lost")
 
+# A sum of money answers "what weekly wage" only when the sentence says it is one: an "£8m bid"
+# for the player is not his wage. Kinds news words many ways (a fee, a price) are not listed.
+MONEY_KINDS = (
+    (frozenset({"wage", "wages", "salary", "salaries"}),
+     re.compile(r"\b(?:wages?|salar(?:y|ies)|earn(?:s|ing|ings)?|a week|per week|weekly|a year|"
+                r"per year|per annum|pay packet|contract)\b", re.I)),
+    (frozenset({"fine", "fines"}), re.compile(r"\b(?:fine|fines|fined|penalty)\b", re.I)),
+    (frozenset({"damages", "compensation"}),
+     re.compile(r"\b(?:damages|compensat\w*|awarded)\b", re.I)),
+)
+
 FOCUS_PATTERNS = (
     ("duration", re.compile(r"\bhow long\b", re.I)),
-    ("money", re.compile(rf"\bwhat (?:fee|fine|price|wage|salary|bid|cost|damages|bill|sum)\b|"
-                         rf"\bhow much\b.*\b(?:{MONEY_VERBS})\b", re.I)),
+    ("money", re.compile(rf"\bwhat (?:[\w-]+ )?(?:fee|fine|price|wage|salary|bid|cost|damages|"
+                         rf"bill|sum)\b|\bhow much\b.*\b(?:{MONEY_VERBS})\b", re.I)),
     ("number", re.compile(r"\bhow (?:many|much|big|large|high|low|far|old)\b|\bwhat (?:percentage|"
                           r"share|amount|number|proportion|price|level|rate|score|size|fee|"
                           r"figure|total|sum|value)\b|"

@@ -31,6 +31,7 @@ def test_how_many_knows_what_it_counts():
 
 @pytest.mark.parametrize("question, focus", [
     ("What fine did the FA give Chelsea?", "money"),
+    ("What weekly wage would Fernando Morientes earn at Liverpool?", "money"),
     ("How much is Yukos claiming in damages?", "money"),
     ("How much did Singapore's economy grow in 2004?", "number"),
     ("At what level did the bank hold interest rates?", "number"),
@@ -57,6 +58,11 @@ def test_a_count_of_something_else_is_not_an_answer(service):
 
 def test_a_money_question_is_not_answered_without_a_sum(service):
     answer = service.ask("What fine did the Freedonian interior ministry give the net cafes?")
+    assert answer.refused, answer.text
+
+
+def test_a_bid_for_a_player_is_not_his_wage(service):
+    answer = service.ask("What weekly wage would Joe Tamsin earn at Calder Athletic?")
     assert answer.refused, answer.text
 
 
