@@ -14,6 +14,7 @@ from functools import lru_cache
 from bot.question import Question, Term
 from retrieval.terms import words
 
+NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
 SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "ies", "ied", "ed", "es", "er", "s", "ly")
 
 
@@ -49,7 +50,10 @@ class TextTerms:
             dotted = r"\.?".join(re.escape(c) for c in term.text)
             return bool(re.search(rf"(?<![\w.]){dotted}\.?(?!\w)", self.text))
         for variant in term.variants:
-            if " " in variant or "." in variant:
+            if NUMBER.fullmatch(variant):  # not part of a longer number: 800 in "800m", not "1,800"
+                if re.search(rf"(?<![\d.,]){re.escape(variant)}(?![\d]|[.,]\d)", self.lower):
+                    return True
+            elif " " in variant or "." in variant:
                 if re.search(rf"(?<!\w){re.escape(variant)}(?!\w)", self.lower):
                     return True
             elif self.has_word(variant):

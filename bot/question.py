@@ -204,9 +204,10 @@ def salient_terms(question: str) -> list[Term]:
             term = _salient(part, position == 0 or _starts_sentence(question, match.start()))
             if term and all(t.text.lower() != term.text.lower() for t in terms):
                 terms.append(term)
-    for number in re.findall(r"\d[\d.,]*", question):
-        if all(t.text != number for t in terms):
-            terms.append(Term(number.rstrip(".,"), [number.rstrip(".,")]))
+    # "the 800m" is found as "800m" or "800 metres", "104,000 jobs" as "104,000".
+    for token, number in re.findall(r"((\d(?:[\d.,]*\d)?)[^\W\d_]*)", question):
+        if all(t.text != token for t in terms):
+            terms.append(Term(token, [number]))
     return terms
 
 

@@ -51,6 +51,16 @@ def test_a_count_answers_the_question_that_counts_the_same_thing(service):
     assert "4,210" in answer.text
 
 
+@pytest.mark.parametrize("question", [
+    "Who said the 4,210 net cafes were closed?",  # a number with a thousands separator
+    "Which authorities shut 4,210 cafes near schools in 300m?",  # "300m" found as "300 metres"
+])
+def test_a_number_in_the_question_is_found_as_the_article_writes_it(service, question):
+    answer = service.ask(question)
+    assert not answer.refused, answer.text
+    assert "interior ministry" in answer.text
+
+
 def test_a_count_of_something_else_is_not_an_answer(service):
     answer = service.ask("How many schools did Freedonian authorities inspect?")
     assert answer.refused, answer.text
