@@ -25,6 +25,8 @@ from bot.question import (
     NUMBER,
     PERCENTAGE,
     RATE_QUESTION,
+    TIME_QUESTION,
+    TIME_VALUE,
     Question,
 )
 from retrieval.acronyms import definitions, spelled_out
@@ -335,6 +337,8 @@ def focus_strength(question: Question, sentence: str, question_words: set[str],
             return 0.0
         return float(any(m.group(0).lower() not in question.text.lower()
                          for m in MONEY.finditer(sentence)))
+    if focus == "number" and TIME_QUESTION.search(question.text):
+        return float(any(m.group(0) not in question.text for m in TIME_VALUE.finditer(sentence)))
     if focus == "number" and RATE_QUESTION.search(question.text):
         return float(any(m.group(0) not in question.text and says_rate(question, sentence, m)
                          for m in PERCENTAGE.finditer(sentence)))

@@ -66,6 +66,11 @@ DURATION = re.compile(
 # near the word rate: "22% of the group's assets" is not an interest rate.
 RATE_QUESTION = re.compile(r"\b(?:rates?|percentage|per ?cent)\b", re.I)
 PERCENTAGE = re.compile(r"\d[\d.,]*\s?(?:%|per ?cent\b|percent\b)", re.I)
+# "What was McIlroy's time?" wants a time ("1:46.68", "46.68 seconds"), not "the 800m".
+TIME_QUESTION = re.compile(
+    r"\bwhat (?:is|was|were) (?:the )?(?:(?:[\w-]+ )?[\w-]+[’']s )?(?:\w+ )?time\b", re.I)
+TIME_VALUE = re.compile(r"\b\d+:\d{2}(?:\.\d+)?\b|\b\d+(?:\.\d+)?\s?(?:secs?|seconds?|mins?|"
+                        r"minutes?|hrs?|hours?|s)\b", re.I)
 NUMBER = re.compile(r"(?:\$|£|€)?\d[\d.,]*%?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 AUXILIARY = r"(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|should|must)"
 COUNTED_UP_TO_VERB = re.compile(rf"\bhow many\s+((?:[\w’'-]+\s+){{1,6}}?){AUXILIARY}\b", re.I)
@@ -106,9 +111,10 @@ FOCUS_PATTERNS = (
                           r"share|amount|number|proportion|price|level|rate|score|size|fee|"
                           r"figure|total|sum|value)\b|"
                           # "What was McIlroy's time", "what is the range of the missiles"
-                          r"\bwhat (?:is|was|are|were) (?:the )?(?:[\w-]+[’']s )?(?:percentage|"
-                          r"share|amount|number|proportion|level|rate|score|size|figure|total|"
-                          r"value|range|time|population|age|height|length|distance)\b", re.I)),
+                          r"\bwhat (?:is|was|are|were) (?:the )?(?:(?:[\w-]+ )?[\w-]+[’']s )?"
+                          r"(?:percentage|share|amount|number|proportion|level|rate|score|size|"
+                          r"figure|total|value|range|time|population|age|height|length|"
+                          r"distance)\b", re.I)),
     ("date", re.compile(r"\bwhen\b|\bwhat (?:day|date|year|month|time)\b", re.I)),
     # "which town": a town or city, so "in Sweden" is not an answer.
     ("settlement", re.compile(r"\b(?:which|what) (?:\w+ )?(?:city|cities|towns?|villages?)\b",

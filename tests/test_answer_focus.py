@@ -71,6 +71,11 @@ def test_a_money_question_is_not_answered_without_a_sum(service):
     assert answer.refused, answer.text
 
 
+def test_what_was_her_time_is_answered_with_a_time(service):
+    answer = service.ask("What was Ada Quist's time at the Harbour Games?")
+    assert "52.31 seconds" in answer.sources[0].quote, answer.text
+
+
 def test_a_bid_for_a_player_is_not_his_wage(service):
     answer = service.ask("What weekly wage would Joe Tamsin earn at Calder Athletic?")
     assert answer.refused, answer.text
