@@ -51,8 +51,8 @@ clean:
 SHARED ?= ../shared
 eval: install
 	$(BIN)/newsqa eval --qa $(SHARED)/eval/seeds_dev.jsonl --qa eval/seeds_mine.jsonl \
-		--qa eval/bbc_tune.jsonl --qa eval/bbc_check.jsonl --qa eval/bbc_fresh.jsonl --corpus seeds \
-		--corpus $(SHARED)/corpora/bbc --out reports/eval
+		--qa eval/bbc_tune.jsonl --qa eval/bbc_check.jsonl --qa eval/bbc_fresh.jsonl \
+		--qa eval/bbc_late.jsonl --corpus seeds --corpus $(SHARED)/corpora/bbc --out reports/eval
 
 # Ingest, latency and cold start against the peers, then the vector store at 10^4..10^6 chunks.
 # Our modules get their bytecode compiled first, as an installed package has it (an editable install
