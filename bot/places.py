@@ -13,10 +13,16 @@ NEWS_SPELLINGS = frozenset(
 ) | {"great britain", "north america", "south america", "latin america", "middle east",
      "czech republic", "ivory coast", "south korea", "north korea"}
 
+# Also cities, which a "which city" question may well be asking for.
+CITIES_TOO = frozenset(
+    """singapore monaco luxembourg kuwait djibouti panama guatemala gibraltar andorra""".split()
+) | {"new york", "washington", "hong kong", "macao", "vatican city", "san marino"}
+
 
 @cache
 def regions() -> frozenset[str]:
-    """Lower-case names of every country, US state, UK nation and continent."""
+    """Lower-case names of every country, US state, UK nation and continent that is not also
+    a city."""
     import pycountry
 
     names = set(NEWS_SPELLINGS)
@@ -26,7 +32,7 @@ def regions() -> frozenset[str]:
         names.update(re.sub(r"\s*\[.*\]", "", division.name)  # "Wales [Cymru GB-CYM]"
                      for division in pycountry.subdivisions.get(country_code=code)
                      if division.type in kinds)
-    return frozenset(name.lower() for name in names if name)
+    return frozenset(name.lower() for name in names if name) - CITIES_TOO
 
 
 def is_region(name: str) -> bool:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.places import is_region
 from bot.question import analyse
 from bot.service import AnswerService
 from retrieval.index import NewsIndex
@@ -90,6 +91,15 @@ def test_the_sentence_about_the_subject_wins_even_when_it_says_the_bank(service)
 def test_which_town_is_not_answered_by_a_country(service):
     answer = service.ask("In which town will Bellport Ferries open its new repair depot?")
     assert "Kesterby" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("name, region", [
+    ("Sweden", True), ("Alaska", True), ("the United States", True), ("Wales", True),
+    ("Russia", True), ("New York", False), ("Washington", False), ("Singapore", False),
+    ("Budapest", False),
+])
+def test_countries_and_states_are_regions_but_cities_named_like_them_are_not(name, region):
+    assert is_region(name) == region
 
 
 def test_a_question_naming_the_spelled_out_form_finds_the_acronym(service):
