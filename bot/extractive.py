@@ -307,12 +307,14 @@ def entities(sentence: str) -> list[str]:
 
 
 def person_name(entity: str) -> bool:
-    """'Adam Boehler', 'Secretary of the Army Dan Driscoll', 'Carl-Peter Forster' -> has a
-    First Last name."""
+    """'Adam Boehler', 'Secretary of the Army Dan Driscoll', 'Carl-Peter Forster', 'Dan
+    O'Brien' -> has a First Last name; "Brazil's Petrobras" has not."""
     tokens = [t for t in entity.split() if t.lower() not in NOT_NAME_WORDS]
     run = 0
     for token in tokens:
-        run = run + 1 if token[:1].isupper() and re.sub(r"[-’']", "", token).isalpha() else 0
+        possessive = re.search(r"[’']s$", token)
+        run = run + 1 if (token[:1].isupper() and not possessive
+                          and re.sub(r"[-’']", "", token).isalpha()) else 0
         if run >= 2:
             return True
     return False

@@ -54,6 +54,7 @@ ROLES = {
        coach captain editor secretary minister chancellor commissioner ambassador founder owner
        presenter producer officer executive treasurer""".split()},
 }
+RANK_MODIFIERS = frozenset({"vice", "deputy", "assistant", "acting", "interim", "shadow"})
 WHO_IS = re.compile(r"^\s*who (?:is|was|are|were)\b", re.I)
 NUMBER_WORDS = """one two three four five six seven eight nine ten eleven twelve dozen dozens
     hundred hundreds thousand thousands million millions billion billions half""".split()
@@ -162,7 +163,10 @@ def asked_roles(question: str) -> list[list[str]]:
     name it in an answer."""
     if not WHO_IS.match(question):
         return []
-    return [ROLES[w] for w in dict.fromkeys(content_words(question)) if w in ROLES]
+    asked = content_words(question)
+    roles = [ROLES[w] for w in dict.fromkeys(asked) if w in ROLES]
+    # "vice president", "deputy mayor": the president or the mayor is someone else.
+    return roles + [[w] for w in dict.fromkeys(asked) if w in RANK_MODIFIERS] if roles else []
 
 
 def question_focus(question: str) -> str | None:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.extractive import person_name
 from bot.places import is_region
 from bot.question import analyse
 from bot.service import AnswerService
@@ -22,6 +23,16 @@ def service(tmp_path_factory, embeddings):
         ingest(index, [CORPUS])
     yield AnswerService(index)
     index.close()
+
+
+def test_a_vice_president_is_asked_for_as_one():
+    assert analyse("Who is Brazil's vice president?").roles == [["president"], ["vice"]]
+    assert analyse("Who is the mayor of Tokyo?").roles == [["mayor"]]
+
+
+def test_a_possessive_is_not_a_first_name():
+    assert not person_name("Brazil's Petrobras")
+    assert person_name("Dan O'Brien") and person_name("Carl-Peter Forster")
 
 
 def test_how_many_knows_what_it_counts():
