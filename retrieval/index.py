@@ -46,7 +46,7 @@ class NewsIndex:
 
     def warm_up_in_background(self) -> None:
         """Start loading a local embedding model while the caller goes on (a hosted one needs no
-        loading, and a warm-up call would cost a request). Not a daemon thread: onnxruntime
+        loading, and a warm-up call would cost a request). Not a daemon thread: OpenVINO
         killed mid-load at interpreter exit aborts the process."""
         warm_up = getattr(self.embeddings, "warm_up", None)
         if warm_up:
