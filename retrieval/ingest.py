@@ -242,7 +242,7 @@ def write_pending(index: NewsIndex, pending: list[Pending], report: IngestReport
     vectors = index.embeddings.embed_documents(texts)
     if vectors:
         index.store.check_dimension(len(vectors[0]))
-    ids, documents, metadatas = [], [], []
+    ids, metadatas = [], []
     for item in pending:
         article = item.article
         base = {"source": article.doc_id, "title": article.title, "doc_hash": item.body_hash}
@@ -252,9 +252,8 @@ def write_pending(index: NewsIndex, pending: list[Pending], report: IngestReport
             base["date"] = article.date
         for c in item.chunks:
             ids.append(c.chunk_id)
-            documents.append(c.text)
             metadatas.append({**base, "start": c.start, "end": c.end, "chunk": c.index})
-    index.store.upsert(ids, vectors, documents, metadatas)
+    index.store.upsert(ids, vectors, metadatas)
     stale = index.store.ids_of([p.article.doc_id for p in pending]) - set(ids)
     index.store.delete(sorted(stale))
     records = []

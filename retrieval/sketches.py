@@ -12,6 +12,7 @@ quotes different people. Hence NEAR_DUPLICATE = 0.9.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from retrieval.terms import words
 
@@ -20,6 +21,7 @@ SAMPLE = 4
 NEAR_DUPLICATE = 0.9
 
 
+@lru_cache(maxsize=1024)  # an ingest sketches a body to find its duplicates, then to store it
 def sketch(body: str) -> frozenset[int]:
     """The sampled shingle hashes of `body`, as signed 64-bit integers (SQLite's INTEGER)."""
     tokens = words(body)

@@ -133,14 +133,14 @@ class VectorStore:
                 "rebuild with `newsqa ingest --rebuild`"
             )
 
-    def upsert(self, ids, vectors, documents, metadatas) -> None:
+    def upsert(self, ids, vectors, metadatas) -> None:
+        """Write vectors and their metadata. The chunk texts live in the catalog: Chroma would
+        index them for full-text search, which nothing here uses (measured: half of the time an
+        upsert takes)."""
         for first in range(0, len(ids), WRITE_BATCH):
             end = first + WRITE_BATCH
             self.collection.upsert(
-                ids=ids[first:end],
-                embeddings=vectors[first:end],
-                documents=documents[first:end],
-                metadatas=metadatas[first:end],
+                ids=ids[first:end], embeddings=vectors[first:end], metadatas=metadatas[first:end]
             )
 
     def delete(self, ids: list[str]) -> None:

@@ -38,8 +38,8 @@ def test_changed_file_replaces_its_old_chunks(empty_index, seed_copy):
     path.write_text(path.read_text().replace("Raytheon", "Acme Rockets"))
     report = run(empty_index, seed_copy)
     assert (report.updated, report.unchanged) == (1, 4)
-    texts = empty_index.store.collection.get(where={"source": TOMAHAWK_DOC})["documents"]
-    joined = " ".join(texts)
+    chunk_ids = empty_index.store.ids_of([TOMAHAWK_DOC])
+    joined = " ".join(c.text for c in empty_index.catalog.chunks(sorted(chunk_ids)).values())
     assert "Acme Rockets" in joined and "Raytheon" not in joined
     assert check_consistency(empty_index) == []
 
