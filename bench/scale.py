@@ -67,8 +67,7 @@ def measure(vectors: np.ndarray, queries: np.ndarray, k: int = 8) -> dict:
         started = time.perf_counter()
         for first in range(0, len(vectors), 5000):
             batch = vectors[first : first + 5000]
-            collection.add(ids=[str(i) for i in range(first, first + len(batch))],
-                           embeddings=batch)
+            collection.add(ids=[str(i) for i in range(first, first + len(batch))], embeddings=batch)
         insert_s = time.perf_counter() - started
         chroma_ms = []
         for q in queries:
@@ -83,7 +82,9 @@ def measure(vectors: np.ndarray, queries: np.ndarray, k: int = 8) -> dict:
             top[np.argsort(-scores[top])]
             numpy_ms.append((time.perf_counter() - started) * 1000)
         return {
-            "chunks": len(vectors), "insert_s": insert_s, "rss_mb": rss_mb(),
+            "chunks": len(vectors),
+            "insert_s": insert_s,
+            "rss_mb": rss_mb(),
             "disk_mb": sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20,
             "chroma_p50_ms": float(np.percentile(chroma_ms, 50)),
             "chroma_p95_ms": float(np.percentile(chroma_ms, 95)),
@@ -99,8 +100,11 @@ def main() -> None:
     from retrieval.embeddings import MiniLMEmbeddings
 
     embeddings = MiniLMEmbeddings()
-    questions = [json.loads(line)["question"] for line in
-                 (SHARED / "eval" / "seeds_dev.jsonl").read_text().splitlines() if line.strip()]
+    questions = [
+        json.loads(line)["question"]
+        for line in (SHARED / "eval" / "seeds_dev.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     queries = embeddings.embed(questions * 2)
     base = base_vectors(embeddings)
     out = ROOT / "reports" / "bench"
@@ -108,8 +112,9 @@ def main() -> None:
     results = out / "scale.json"
     earlier = json.loads(results.read_text()) if results.exists() else []
     measured = [measure(grow(base, n), queries) for n in SCALES]
-    rows = sorted({r["chunks"]: r for r in [*earlier, *measured]}.values(),
-                  key=lambda r: r["chunks"])
+    rows = sorted(
+        {r["chunks"]: r for r in [*earlier, *measured]}.values(), key=lambda r: r["chunks"]
+    )
     results.write_text(json.dumps(rows, indent=2))
     import matplotlib
 
@@ -118,8 +123,11 @@ def main() -> None:
 
     fig, ax = plt.subplots(figsize=(7, 4))
     sizes = [r["chunks"] for r in rows]
-    for key, label in (("chroma_p50_ms", "Chroma HNSW p50"), ("chroma_p95_ms", "Chroma p95"),
-                       ("numpy_p50_ms", "numpy brute force p50")):
+    for key, label in (
+        ("chroma_p50_ms", "Chroma HNSW p50"),
+        ("chroma_p95_ms", "Chroma p95"),
+        ("numpy_p50_ms", "numpy brute force p50"),
+    ):
         ax.plot(sizes, [r[key] for r in rows], marker="o", label=label)
     ax.set_xscale("log")
     ax.set_xlabel("chunks")
@@ -127,9 +135,14 @@ def main() -> None:
     ax.legend()
     fig.tight_layout()
     fig.savefig(out / "scale.png", dpi=100)
-    print("; ".join(f"{r['chunks']:,} chunks: chroma p50 {r['chroma_p50_ms']:.1f} ms / p95 "
-                    f"{r['chroma_p95_ms']:.1f} ms, numpy p50 {r['numpy_p50_ms']:.1f} ms, "
-                    f"rss {r['rss_mb']:.0f} MB" for r in measured))
+    print(
+        "; ".join(
+            f"{r['chunks']:,} chunks: chroma p50 {r['chroma_p50_ms']:.1f} ms / p95 "
+            f"{r['chroma_p95_ms']:.1f} ms, numpy p50 {r['numpy_p50_ms']:.1f} ms, "
+            f"rss {r['rss_mb']:.0f} MB"
+            for r in measured
+        )
+    )
 
 
 if __name__ == "__main__":

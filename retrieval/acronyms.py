@@ -57,7 +57,10 @@ def lookups(query: str) -> tuple[list[str], list[str]]:
     capitalised one), for `Catalog.other_forms`."""
     tokens = [re.sub(r"[’']s$", "", t) for t in TOKEN.findall(query)]
     acronyms = [t for t in tokens if sum(ch.isupper() for ch in t) >= 2 and 3 <= len(t) <= 10]
-    phrases = [" ".join(tokens[i:j]) for i in range(len(tokens))
-               for j in range(i + 2, min(len(tokens), i + MAX_LONG_WORDS) + 1)
-               if tokens[i][:1].isupper() and tokens[j - 1][:1].isupper()]
+    phrases = [
+        " ".join(tokens[i:j])
+        for i in range(len(tokens))
+        for j in range(i + 2, min(len(tokens), i + MAX_LONG_WORDS) + 1)
+        if tokens[i][:1].isupper() and tokens[j - 1][:1].isupper()
+    ]
     return acronyms, phrases

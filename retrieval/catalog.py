@@ -39,8 +39,7 @@ CREATE TABLE IF NOT EXISTS documents (
     date TEXT,
     url TEXT,
     root TEXT NOT NULL,
-    body TEXT NOT NULL,
-    chunk_ids TEXT NOT NULL
+    body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_body_hash ON documents(body_hash);
 CREATE TABLE IF NOT EXISTS aliases (
@@ -101,7 +100,6 @@ class DocumentRecord:
     outlet: str | None = None
     date: str | None = None
     url: str | None = None
-    chunk_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -128,6 +126,9 @@ class Catalog:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(documents)")}
+            if "chunk_ids" in columns:  # written by versions before 2026-12-03, never read
+                self.db.execute("ALTER TABLE documents DROP COLUMN chunk_ids")
         except sqlite3.DatabaseError as exc:
             raise IndexCorruptError(
                 f"the catalog {path} is unreadable ({exc}); "
@@ -194,37 +195,56 @@ class Catalog:
     @staticmethod
     def _save_derived(db: sqlite3.Connection, doc_id: str, body: str) -> None:
         """What is derived from a body: its sketch and the acronyms it defines."""
-        db.executemany("INSERT INTO sketches VALUES (?,?)",
-                       [(value, doc_id) for value in sketch(body)])
-        db.executemany("INSERT INTO acronyms VALUES (?,?,?)",
-                       [(short, long, doc_id) for short, long in definitions(body).items()])
+        db.executemany(
+            "INSERT INTO sketches VALUES (?,?)", [(value, doc_id) for value in sketch(body)]
+        )
+        db.executemany(
+            "INSERT INTO acronyms VALUES (?,?,?)",
+            [(short, long, doc_id) for short, long in definitions(body).items()],
+        )
 
     def other_forms(self, acronyms: list[str], phrases: list[str]) -> list[str]:
         """Long forms of these acronyms and acronyms of these phrases, as some article
         defined them."""
         found = []
         if acronyms:
-            found += [r[0] for r in self.db.execute(
-                f"SELECT DISTINCT long FROM acronyms WHERE short IN "
-                f"({','.join('?' * len(acronyms))}) LIMIT 5", acronyms)]
+            found += [
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT DISTINCT long FROM acronyms WHERE short IN "
+                    f"({','.join('?' * len(acronyms))}) LIMIT 5",
+                    acronyms,
+                )
+            ]
         if phrases:
-            found += [r[0] for r in self.db.execute(
-                f"SELECT DISTINCT short FROM acronyms WHERE long COLLATE NOCASE IN "
-                f"({','.join('?' * len(phrases))}) LIMIT 5", phrases)]
+            found += [
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT DISTINCT short FROM acronyms WHERE long COLLATE NOCASE IN "
+                    f"({','.join('?' * len(phrases))}) LIMIT 5",
+                    phrases,
+                )
+            ]
         return found
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         row = self.db.execute(
-            "SELECT doc_id, file_hash, body_hash, title, body, authors, outlet, date, url, "
-            "chunk_ids FROM documents WHERE doc_id=?",
+            "SELECT doc_id, file_hash, body_hash, title, body, authors, outlet, date, url "
+            "FROM documents WHERE doc_id=?",
             (doc_id,),
         ).fetchone()
         if row is None:
             return None
         return DocumentRecord(
-            doc_id=row[0], file_hash=row[1], body_hash=row[2], title=row[3], body=row[4],
-            authors=json.loads(row[5]), outlet=row[6], date=row[7], url=row[8],
-            chunk_ids=json.loads(row[9]),
+            doc_id=row[0],
+            file_hash=row[1],
+            body_hash=row[2],
+            title=row[3],
+            body=row[4],
+            authors=json.loads(row[5]),
+            outlet=row[6],
+            date=row[7],
+            url=row[8],
         )
 
     def filtered_doc_ids(self, allows: Callable[[str, str | None, str | None], bool]) -> set[str]:
@@ -259,18 +279,25 @@ class Catalog:
             for record, chunks, root in items:
                 self._delete(db, record.doc_id)
                 db.execute(
-                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO documents(doc_id, file_hash, body_hash, title, authors, outlet, "
+                    "date, url, root, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (
-                        record.doc_id, record.file_hash, record.body_hash, record.title,
-                        json.dumps(record.authors), record.outlet, record.date, record.url,
-                        root, record.body, json.dumps(record.chunk_ids),
+                        record.doc_id,
+                        record.file_hash,
+                        record.body_hash,
+                        record.title,
+                        json.dumps(record.authors),
+                        record.outlet,
+                        record.date,
+                        record.url,
+                        root,
+                        record.body,
                     ),
                 )
                 db.executemany(
                     "INSERT OR REPLACE INTO chunks(chunk_id, doc_id, start, end, title, text) "
                     "VALUES (?,?,?,?,?,?)",
-                    [(c.chunk_id, c.doc_id, c.start, c.end, record.title, c.text)
-                     for c in chunks],
+                    [(c.chunk_id, c.doc_id, c.start, c.end, record.title, c.text) for c in chunks],
                 )
                 self._save_derived(db, record.doc_id, record.body)
 
@@ -284,8 +311,9 @@ class Catalog:
     def release_aliases(self, canonical_id: str) -> list[tuple[str, str]]:
         """Drop the aliases of a document (it changed or went away); (doc id, root) of each."""
         with self.transaction() as db:
-            rows = db.execute("SELECT doc_id, root FROM aliases WHERE canonical_id=?",
-                              (canonical_id,)).fetchall()
+            rows = db.execute(
+                "SELECT doc_id, root FROM aliases WHERE canonical_id=?", (canonical_id,)
+            ).fetchall()
             db.execute("DELETE FROM aliases WHERE canonical_id=?", (canonical_id,))
         return [(r[0], r[1]) for r in rows]
 

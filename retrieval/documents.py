@@ -19,10 +19,31 @@ from retrieval.errors import BadInputError
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".json", ".jsonl"})
 
 KNOWN_OUTLETS = (
-    "CNN", "The Wall Street Journal", "Wall Street Journal", "WSJ", "Reuters", "Associated Press",
-    "AP", "AFP", "BBC News", "BBC", "The New York Times", "The Washington Post", "Bloomberg",
-    "The Guardian", "Fox News", "NBC News", "CBS News", "ABC News", "Politico", "Axios",
-    "Al Jazeera", "NPR", "The Times", "Financial Times", "Anadolu Agency",
+    "CNN",
+    "The Wall Street Journal",
+    "Wall Street Journal",
+    "WSJ",
+    "Reuters",
+    "Associated Press",
+    "AP",
+    "AFP",
+    "BBC News",
+    "BBC",
+    "The New York Times",
+    "The Washington Post",
+    "Bloomberg",
+    "The Guardian",
+    "Fox News",
+    "NBC News",
+    "CBS News",
+    "ABC News",
+    "Politico",
+    "Axios",
+    "Al Jazeera",
+    "NPR",
+    "The Times",
+    "Financial Times",
+    "Anadolu Agency",
 )
 
 # Lines that are site navigation or widgets, never article text.
@@ -107,19 +128,20 @@ def read_file(path: Path, doc_id: str, max_bytes: int) -> ParsedFile:
     if not raw.strip():
         raise BadInputError("empty file")
     text, note = decode(raw)
+    notes = [note] if note else []
     suffix = path.suffix.lower()
     if suffix in {".html", ".htm"}:
         articles = [article_from_html(text, doc_id)]
     elif suffix == ".json":
         articles = articles_from_json(text, doc_id)
     elif suffix == ".jsonl":
-        articles = articles_from_jsonl(text, doc_id)
+        articles = articles_from_jsonl(text, doc_id, notes)
     else:
         articles = [article_from_text(text, doc_id)]
     articles = [a for a in articles if a.body.strip()]
     if not articles:
-        raise BadInputError("no article text found")
-    return ParsedFile(articles, [note] if note else [])
+        raise BadInputError("; ".join(["no article text found", *notes]))
+    return ParsedFile(articles, notes)
 
 
 def article_from_text(text: str, doc_id: str, title: str | None = None, **meta) -> Article:
@@ -242,10 +264,40 @@ def iso_date(value: str) -> str | None:
 class ReadableHTML(HTMLParser):
     """Collect readable text from HTML, skipping scripts, styles and page furniture."""
 
-    SKIP = frozenset({"script", "style", "noscript", "nav", "header", "footer", "aside", "form",
-                      "svg", "iframe", "template", "button"})
-    BLOCK = frozenset({"p", "div", "br", "h1", "h2", "h3", "h4", "li", "article", "section",
-                       "blockquote", "tr", "title", "figcaption"})
+    SKIP = frozenset(
+        {
+            "script",
+            "style",
+            "noscript",
+            "nav",
+            "header",
+            "footer",
+            "aside",
+            "form",
+            "svg",
+            "iframe",
+            "template",
+            "button",
+        }
+    )
+    BLOCK = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "li",
+            "article",
+            "section",
+            "blockquote",
+            "tr",
+            "title",
+            "figcaption",
+        }
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -326,14 +378,17 @@ def articles_from_json(text: str, doc_id: str) -> list[Article]:
     raise BadInputError("JSON is neither an object nor a list")
 
 
-def articles_from_jsonl(text: str, doc_id: str) -> list[Article]:
-    """One record per line; the document id of line n (from 0) is `path#n`."""
+def articles_from_jsonl(text: str, doc_id: str, notes: list[str]) -> list[Article]:
+    """One record per line; the document id of line n (from 0) is `path#n`. A line that is not
+    a record is skipped with a note naming its line number (from 1) and why."""
     articles = []
     for i, line in enumerate(text.splitlines()):
         if not line.strip():
             continue
         try:
             articles.append(article_from_record(json.loads(line), f"{doc_id}#{i}"))
-        except (json.JSONDecodeError, BadInputError):
-            continue
+        except json.JSONDecodeError as exc:
+            notes.append(f"line {i + 1} skipped: invalid JSON ({exc.msg})")
+        except BadInputError as exc:
+            notes.append(f"line {i + 1} skipped: {exc}")
     return articles

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from retrieval.errors import NewsQAError
-from retrieval.settings import Settings
+from retrieval.settings import RetrievalSettings
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -164,7 +164,7 @@ def mean_pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return means / np.clip(np.linalg.norm(means, axis=1, keepdims=True), 1e-12, None)
 
 
-def make_embeddings(settings: Settings) -> Embeddings:
+def make_embeddings(settings: RetrievalSettings) -> Embeddings:
     """The configured embedding model; each provider's package is imported only when chosen."""
     if settings.embedding == "openai":
         from langchain_openai import OpenAIEmbeddings

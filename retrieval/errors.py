@@ -23,3 +23,7 @@ class StoreLockedError(NewsQAError):
 
 class BadInputError(NewsQAError):
     """A file or a question that newsqa refuses to process."""
+
+
+class SettingsError(NewsQAError):
+    """A setting from the environment or `.env` has a value newsqa cannot use."""

@@ -13,19 +13,22 @@ from filelock import FileLock, Timeout
 from retrieval.catalog import Catalog
 from retrieval.embeddings import embedding_name, make_embeddings
 from retrieval.errors import IndexMissingError, StoreLockedError
-from retrieval.settings import Settings
+from retrieval.settings import RetrievalSettings
 from retrieval.store import VectorStore
 
 log = logging.getLogger(__name__)
+# A model load takes well under a second; a load still running after this is abandoned.
+WARM_UP_JOIN_S = 20.0
 
 
 class NewsIndex:
     """Everything retrieval reads and ingest writes. Opening is cheap: the embedding model, the
     vector store and the catalog load on first use."""
 
-    def __init__(self, settings: Settings | None = None, embeddings=None) -> None:
-        self.settings = settings or Settings()
+    def __init__(self, settings: RetrievalSettings | None = None, embeddings=None) -> None:
+        self.settings = settings or RetrievalSettings()
         self._embeddings = embeddings
+        self._warm_up: threading.Thread | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -46,11 +49,25 @@ class NewsIndex:
 
     def warm_up_in_background(self) -> None:
         """Start loading a local embedding model while the caller goes on (a hosted one needs no
-        loading, and a warm-up call would cost a request). Not a daemon thread: OpenVINO
-        killed mid-load at interpreter exit aborts the process."""
+        loading, and a warm-up call would cost a request). `close()` joins it with a bound.
+
+        A daemon thread: a non-daemon one kept `threading._shutdown` waiting at exit after an
+        error. OpenVINO killed mid-load at interpreter exit aborts the process, so every command
+        that starts one ends in `close()`, which waits for the load to finish first."""
         warm_up = getattr(self.embeddings, "warm_up", None)
-        if warm_up:
-            threading.Thread(target=warm_up, name="warm-up").start()
+        if warm_up and self._warm_up is None:
+            self._warm_up = threading.Thread(target=warm_up, name="warm-up", daemon=True)
+            self._warm_up.start()
+
+    def describe(self) -> str:
+        """The one-line summary `stats`, the REPL and Discord show."""
+        counts = self.catalog.counts()
+        chunk_word = "chunk" if counts["chunks"] == 1 else "chunks"
+        return (
+            f"{counts['documents']} documents ({counts['aliases']} duplicates as aliases), "
+            f"{counts['chunks']} {chunk_word}, model {self.store.model_name}, store "
+            f"{self.settings.chroma_url or self.data_dir}"
+        )
 
     def exists(self) -> bool:
         """True if something was ingested (the catalog is written last, so it is the marker)."""
@@ -82,5 +99,9 @@ class NewsIndex:
             lock.release()
 
     def close(self) -> None:
+        """Close the catalog and wait (bounded) for a background model load."""
+        if self._warm_up is not None:
+            self._warm_up.join(WARM_UP_JOIN_S)
+            self._warm_up = None
         if "catalog" in self.__dict__:
             self.catalog.close()

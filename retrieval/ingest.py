@@ -46,9 +46,17 @@ class IngestReport:
     def ingested_anything(self) -> bool:
         return bool(self.added or self.updated or self.unchanged or self.aliased)
 
+    def problems(self) -> list[tuple[str, str, str]]:
+        """("skipped" | "note", input name, reason) for every input that lost something."""
+        return [("skipped", name, reason) for name, reason in self.skipped] + [
+            ("note", name, note) for name, note in self.notes
+        ]
+
     def summary(self) -> str:
         parts = [
-            f"{self.added} added", f"{self.updated} updated", f"{self.unchanged} unchanged",
+            f"{self.added} added",
+            f"{self.updated} updated",
+            f"{self.unchanged} unchanged",
             f"{self.chunks} chunks written",
         ]
         if self.aliased:
@@ -145,8 +153,10 @@ def ingest(
             if resemblance(shared, len(body_sketch), len(other)) >= NEAR_DUPLICATE:
                 return kept
         rewritten = {p.article.doc_id for p in pending}  # the catalog still has old versions
-        for kept in (catalog.duplicate_of(fingerprint, doc_id),
-                     catalog.near_duplicate_of(body_sketch, doc_id)):
+        for kept in (
+            catalog.duplicate_of(fingerprint, doc_id),
+            catalog.near_duplicate_of(body_sketch, doc_id),
+        ):
             if kept and kept not in rewritten:
                 return kept
         return None
@@ -200,8 +210,14 @@ def ingest(
             batch_sketches[article.doc_id] = body_sketch
             chunks = chunk_article(article, settings.chunk_chars, settings.chunk_overlap_sentences)
             pending.append(
-                Pending(article, chunks, raw_hash, fingerprint, str(source.root),
-                        is_update=bool(previous_ids))
+                Pending(
+                    article,
+                    chunks,
+                    raw_hash,
+                    fingerprint,
+                    str(source.root),
+                    is_update=bool(previous_ids),
+                )
             )
 
     def work_through_queue() -> None:
@@ -260,10 +276,15 @@ def write_pending(index: NewsIndex, pending: list[Pending], report: IngestReport
     for item in pending:
         article = item.article
         record = DocumentRecord(
-            doc_id=article.doc_id, file_hash=item.file_hash, body_hash=item.body_hash,
-            title=article.title, body=article.body, authors=article.authors,
-            outlet=article.outlet, date=article.date, url=article.url,
-            chunk_ids=[c.chunk_id for c in item.chunks],
+            doc_id=article.doc_id,
+            file_hash=item.file_hash,
+            body_hash=item.body_hash,
+            title=article.title,
+            body=article.body,
+            authors=article.authors,
+            outlet=article.outlet,
+            date=article.date,
+            url=article.url,
         )
         records.append((record, item.chunks, item.root))
     index.catalog.save_documents(records)
@@ -301,4 +322,3 @@ def check_consistency(index: NewsIndex) -> list[str]:
     if missing := lexical_ids - vector_ids:
         problems.append(f"{len(missing)} catalog chunks have no vector")
     return problems
-

@@ -75,9 +75,7 @@ class Hit:
     chunk: StoredChunk
     score: float
     dense_rank: int | None = None
-    dense_score: float | None = None
     lexical_rank: int | None = None
-    lexical_score: float | None = None
 
     @property
     def found_by(self) -> str:
@@ -123,15 +121,13 @@ class Retriever:
         return SearchResult(hits, time.perf_counter() - started, pool)
 
     def _fuse(self, dense, lexical) -> list[Hit]:
+        """Reciprocal rank fusion of the two ranked lists of (chunk_id, score)."""
         fused: dict[str, dict] = {}
-        for rank, (chunk_id, score) in enumerate(dense, 1):
-            entry = fused.setdefault(chunk_id, {"score": 0.0})
-            entry.update(score=entry["score"] + 1 / (RRF_K + rank), dense_rank=rank,
-                         dense_score=score)
-        for rank, (chunk_id, score) in enumerate(lexical, 1):
-            entry = fused.setdefault(chunk_id, {"score": 0.0})
-            entry.update(score=entry["score"] + 1 / (RRF_K + rank), lexical_rank=rank,
-                         lexical_score=score)
+        for rank_field, ranked in (("dense_rank", dense), ("lexical_rank", lexical)):
+            for rank, (chunk_id, _score) in enumerate(ranked, 1):
+                entry = fused.setdefault(chunk_id, {"score": 0.0})
+                entry["score"] += 1 / (RRF_K + rank)
+                entry[rank_field] = rank
         chunks = self.index.catalog.chunks(list(fused))
         hits = [Hit(chunks[cid], **entry) for cid, entry in fused.items() if cid in chunks]
         return sorted(hits, key=lambda h: h.score, reverse=True)

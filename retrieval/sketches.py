@@ -28,8 +28,7 @@ def sketch(body: str) -> frozenset[int]:
     hashes = set()
     for start in range(len(tokens) - SHINGLE_WORDS + 1):
         shingle = " ".join(tokens[start : start + SHINGLE_WORDS]).encode("utf-8")
-        value = int.from_bytes(hashlib.blake2b(shingle, digest_size=8).digest(), "big",
-                               signed=True)
+        value = int.from_bytes(hashlib.blake2b(shingle, digest_size=8).digest(), "big", signed=True)
         if value % SAMPLE == 0:
             hashes.add(value)
     return frozenset(hashes)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 import sys
-from functools import cached_property
+from functools import cache, cached_property
 from urllib.parse import urlparse
 
 from retrieval.errors import (
@@ -18,7 +19,7 @@ from retrieval.errors import (
     IndexMissingError,
     NewsQAError,
 )
-from retrieval.settings import Settings
+from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
 WRITE_BATCH = 1000
@@ -50,7 +51,24 @@ def import_chromadb():
     return chromadb
 
 
-def make_client(settings: Settings):
+@cache
+def store_errors() -> tuple[type[BaseException], ...]:
+    """What Chroma and its SQLite raise for a damaged store or an unreachable server. Anything
+    else is a bug and surfaces as one, instead of a hint to rebuild the index. (chromadb
+    reports a refused connection as ValueError, an HTTP failure as httpx's error.)"""
+    import httpx
+
+    chromadb = import_chromadb()
+    return (chromadb.errors.ChromaError, sqlite3.Error, OSError, ValueError, httpx.HTTPError)
+
+
+def is_rust_panic(exc: BaseException) -> bool:
+    """chromadb's Rust bindings turn a panic (a damaged file, say) into pyo3's PanicException,
+    a BaseException that cannot be imported by name."""
+    return type(exc).__name__ == "PanicException"
+
+
+def make_client(settings: RetrievalSettings):
     """A chromadb client for the configured store."""
     chromadb = import_chromadb()
 
@@ -69,7 +87,7 @@ def make_client(settings: Settings):
                 tenant=settings.chroma_tenant,
                 database=settings.chroma_database,
             )
-        except Exception as exc:  # chromadb raises several types for an unreachable server
+        except store_errors() as exc:
             raise IndexMissingError(
                 f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
             ) from exc
@@ -78,8 +96,8 @@ def make_client(settings: Settings):
         return chromadb.PersistentClient(
             path=str(path), settings=chromadb.Settings(anonymized_telemetry=False)
         )
-    except BaseException as exc:  # a damaged store fails inside Rust bindings in many ways
-        if isinstance(exc, KeyboardInterrupt | SystemExit):
+    except BaseException as exc:
+        if not (isinstance(exc, store_errors()) or is_rust_panic(exc)):
             raise
         raise IndexCorruptError(
             f"the vector store in {path} cannot be opened ({exc}); "
@@ -90,7 +108,7 @@ def make_client(settings: Settings):
 class VectorStore:
     """One Chroma collection whose metadata records the embedding model and its dimension."""
 
-    def __init__(self, settings: Settings, model_name: str) -> None:
+    def __init__(self, settings: RetrievalSettings, model_name: str) -> None:
         self.settings = settings
         self.model_name = model_name
 
@@ -108,9 +126,7 @@ class VectorStore:
                 configuration={"hnsw": {"space": "cosine"}},
                 embedding_function=None,
             )
-        except NewsQAError:
-            raise
-        except Exception as exc:
+        except store_errors() as exc:
             raise IndexCorruptError(
                 f"cannot open the collection {self.settings.collection!r}: {exc}; "
                 "rebuild it with `newsqa ingest --rebuild PATH`"
@@ -174,18 +190,19 @@ class VectorStore:
             found = self.collection.query(
                 query_embeddings=[vector], n_results=k, where=where or None, include=["distances"]
             )
-        except NewsQAError:
-            raise
-        except Exception as exc:
+        except store_errors() as exc:
             raise self.unreachable(exc) from exc
-        return [(chunk_id, 1.0 - distance)
-                for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)]
+        return [
+            (chunk_id, 1.0 - distance)
+            for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
+        ]
 
     def unreachable(self, exc: Exception) -> NewsQAError:
         """A server that went away: forget the connection so the next call reconnects."""
         if not self.settings.chroma_url:
-            return IndexCorruptError(f"the vector store failed ({exc}); rebuild it with "
-                                     "`newsqa ingest --rebuild PATH`")
+            return IndexCorruptError(
+                f"the vector store failed ({exc}); rebuild it with `newsqa ingest --rebuild PATH`"
+            )
         for name in ("client", "collection"):
             self.__dict__.pop(name, None)
         return IndexMissingError(
@@ -198,9 +215,7 @@ class VectorStore:
         try:
             self.collection.count()
             self.collection.peek(1)
-        except NewsQAError:
-            raise
-        except Exception as exc:
+        except store_errors() as exc:
             if self.settings.chroma_url:
                 raise self.unreachable(exc) from exc
             raise IndexCorruptError(
@@ -216,7 +231,7 @@ class VectorStore:
         else:
             try:
                 self.client.delete_collection(self.settings.collection)
-            except Exception as exc:
+            except store_errors() as exc:
                 log.info("no collection to drop: %s", exc)
         for name in ("client", "collection"):
             self.__dict__.pop(name, None)

@@ -23,8 +23,10 @@ POSSESSIVE = re.compile(r"[’']s$")
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens with possessives removed ("Trump's" -> "trump")."""
-    return [POSSESSIVE.sub("", w) if "'" in w or "’" in w else w
-            for w in map(str.lower, WORD.findall(text))]
+    return [
+        POSSESSIVE.sub("", w) if "'" in w or "’" in w else w
+        for w in map(str.lower, WORD.findall(text))
+    ]
 
 
 def content_words(text: str) -> list[str]:

@@ -10,16 +10,25 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.settings import LLMSettings
+from bot.frontends.discord.settings import DiscordSettings
 from retrieval.embeddings import MiniLMEmbeddings
 from retrieval.index import NewsIndex
 from retrieval.ingest import ingest
-from retrieval.settings import Settings
+from retrieval.settings import RetrievalSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 TOMAHAWK_DOC = "000_819f83673a16a71b.txt"
-ENV_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEWSQA_MODEL", "NEWSQA_CHROMA_URL",
-            "DISCORD_TOKEN")
+# Every subprocess a test starts is bounded: a hang fails the test instead of stalling the run.
+SUBPROCESS_TIMEOUT_S = 120
+ENV_KEYS = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "NEWSQA_MODEL",
+    "NEWSQA_CHROMA_URL",
+    "DISCORD_TOKEN",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -37,8 +46,17 @@ def embeddings() -> MiniLMEmbeddings:
     return MiniLMEmbeddings()
 
 
-def make_settings(data_dir: Path, **overrides) -> Settings:
-    return Settings(NEWSQA_DATA_DIR=data_dir, **overrides)
+def make_settings(data_dir: Path, **overrides) -> RetrievalSettings:
+    """Retrieval settings; keys of other components in `overrides` are ignored."""
+    return RetrievalSettings(NEWSQA_DATA_DIR=data_dir, **overrides)
+
+
+def make_llm_settings(**overrides) -> LLMSettings:
+    return LLMSettings(**overrides)
+
+
+def make_discord_settings(**overrides) -> DiscordSettings:
+    return DiscordSettings(**overrides)
 
 
 @pytest.fixture
@@ -91,6 +109,7 @@ def newsqa_command() -> list[str]:
 @pytest.fixture
 def cli_env(tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
-    env.update(NEWSQA_DATA_DIR=str(tmp_path / "cli-data"), HF_HUB_OFFLINE="1", COLUMNS="200",
-               NO_COLOR="1")
+    env.update(
+        NEWSQA_DATA_DIR=str(tmp_path / "cli-data"), HF_HUB_OFFLINE="1", COLUMNS="200", NO_COLOR="1"
+    )
     return env

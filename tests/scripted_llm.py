@@ -63,8 +63,10 @@ class ScriptedLLM:
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
                 if reply.status != 200:
-                    self._send(reply.status, json.dumps({"error": {"message": reply.text,
-                                                                   "type": "scripted"}}))
+                    self._send(
+                        reply.status,
+                        json.dumps({"error": {"message": reply.text, "type": "scripted"}}),
+                    )
                 elif reply.raw_body is not None:
                     self._send(200, reply.raw_body)
                 elif body.get("stream"):
@@ -107,10 +109,13 @@ def tokens(text: str) -> list[str]:
 
 def completion(text: str, model: str | None) -> dict:
     return {
-        "id": "chatcmpl-scripted", "object": "chat.completion", "created": int(time.time()),
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion",
+        "created": int(time.time()),
         "model": model or "scripted",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                     "finish_reason": "stop"}],
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+        ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
 
@@ -118,8 +123,11 @@ def completion(text: str, model: str | None) -> dict:
 def chunk(token: str | None, model: str) -> dict:
     delta = {"content": token} if token is not None else {}
     return {
-        "id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": int(time.time()),
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "delta": delta,
-                     "finish_reason": None if token is not None else "stop"}],
+        "choices": [
+            {"index": 0, "delta": delta, "finish_reason": None if token is not None else "stop"}
+        ],
     }

@@ -4,8 +4,10 @@ from retrieval.acronyms import definitions, lookups
 
 
 def test_an_acronym_is_defined_only_when_the_words_spell_it():
-    text = ("The Department of Health (DoH) said so. Ministers (MPs) disagreed. "
-            "The UK Internet Forum (UKIF) is worried.")
+    text = (
+        "The Department of Health (DoH) said so. Ministers (MPs) disagreed. "
+        "The UK Internet Forum (UKIF) is worried."
+    )
     assert definitions(text) == {"DoH": "Department of Health", "UKIF": "UK Internet Forum"}
 
 

@@ -5,11 +5,11 @@ import subprocess
 
 import pytest
 
-from bot.service import ANSWER_POOL, AnswerService, answer_pool
+from bot.answering.service import ANSWER_POOL, AnswerService, answer_pool
 from retrieval.catalog import StoredChunk
 from retrieval.errors import BadInputError, IndexMissingError
 from retrieval.search import Hit
-from tests.conftest import SEEDS, TOMAHAWK_DOC, newsqa_command
+from tests.conftest import SEEDS, SUBPROCESS_TIMEOUT_S, TOMAHAWK_DOC, newsqa_command
 
 
 @pytest.fixture
@@ -27,12 +27,15 @@ def test_answer_names_the_company_and_cites_its_article(service, seed_index):
     assert body[raytheon.start : raytheon.end] == raytheon.quote
 
 
-@pytest.mark.parametrize("question, expected", [
-    ("How long did Trump's trip to the Middle East last?", "36-hour"),
-    ("Who is the spokesman for the National Security Council?", "Brian Hughes"),
-    ("Which group did Witkoff say Hamas should learn a lesson from?", "Houthis"),
-    ("How many of the four key issues had been settled after the proximity talks?", "three"),
-])
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("How long did Trump's trip to the Middle East last?", "36-hour"),
+        ("Who is the spokesman for the National Security Council?", "Brian Hughes"),
+        ("Which group did Witkoff say Hamas should learn a lesson from?", "Houthis"),
+        ("How many of the four key issues had been settled after the proximity talks?", "three"),
+    ],
+)
 def test_answers_quote_the_sentence_that_holds_the_answer(service, question, expected):
     answer = service.ask(question)
     assert expected in answer.text
@@ -48,12 +51,15 @@ def test_every_citation_marker_resolves_to_a_verbatim_quote(service):
         assert source.quote.split("\n")[0] in raw
 
 
-@pytest.mark.parametrize("question", [
-    "What did the Dalai Lama say about the hostage deal?",
-    "What is the capital of Australia?",
-    "What did Trump say about buying Greenland?",
-    "What recipe do the articles give for sourdough bread?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did the Dalai Lama say about the hostage deal?",
+        "What is the capital of Australia?",
+        "What did Trump say about buying Greenland?",
+        "What recipe do the articles give for sourdough bread?",
+    ],
+)
 def test_questions_the_articles_do_not_cover_are_refused(service, question):
     answer = service.ask(question)
     assert answer.refused
@@ -82,26 +88,43 @@ def test_asking_before_anything_was_ingested_says_how_to_fix_it(empty_index):
 
 def test_newsqa_ask_end_to_end_through_the_console_script(cli_env):
     command = newsqa_command()
-    ingest = subprocess.run([*command, "ingest", str(SEEDS)], env=cli_env, capture_output=True,
-                            text=True)
+    ingest = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*command, "ingest", str(SEEDS)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert ingest.returncode == 0, ingest.stderr
-    shown = subprocess.run([*command, "ask", "Which company makes the Tomahawk missiles?"],
-                           env=cli_env, capture_output=True, text=True)
+    shown = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*command, "ask", "Which company makes the Tomahawk missiles?"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert shown.returncode == 0, shown.stderr
     assert "Raytheon" in shown.stdout and "[1]" in shown.stdout
     assert TOMAHAWK_DOC in shown.stdout
     as_json = subprocess.run(
-        [*command, "ask", "--json", "Which company makes the Tomahawk missiles?"],
-        env=cli_env, capture_output=True, text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*command, "ask", "--json", "Which company makes the Tomahawk missiles?"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
     )
     answer = json.loads(as_json.stdout)
-    assert any("Raytheon" in s["quote"] and s["doc_id"] == TOMAHAWK_DOC
-               for s in answer["sources"])
+    assert any("Raytheon" in s["quote"] and s["doc_id"] == TOMAHAWK_DOC for s in answer["sources"])
 
 
 def test_newsqa_ask_without_an_index_prints_one_line(cli_env):
-    result = subprocess.run([*newsqa_command(), "ask", "Anything?"], env=cli_env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*newsqa_command(), "ask", "Anything?"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert result.stderr.strip().startswith("error: no index")
     assert "Traceback" not in result.stderr

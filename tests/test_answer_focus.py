@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.extractive import person_name
-from bot.places import is_region
-from bot.question import analyse
-from bot.service import AnswerService
+from bot.answering.places import is_region
+from bot.answering.question import analyse
+from bot.answering.reader import person_name
+from bot.answering.service import AnswerService
 from retrieval.index import NewsIndex
 from retrieval.ingest import ingest
 from tests.conftest import make_settings
@@ -37,23 +37,29 @@ def test_a_possessive_is_not_a_first_name():
 
 def test_how_many_knows_what_it_counts():
     assert analyse("How many civil service jobs did Gordon Brown say would be cut?").unit == [
-        "civil", "service", "jobs"]
+        "civil",
+        "service",
+        "jobs",
+    ]
     assert analyse("How many people attended the opening night?").unit == ["people"]
 
 
-@pytest.mark.parametrize("question, focus", [
-    ("What fine did the FA give Chelsea?", "money"),
-    ("What weekly wage would Fernando Morientes earn at Liverpool?", "money"),
-    ("How much is Yukos claiming in damages?", "money"),
-    ("How much did Singapore's economy grow in 2004?", "number"),
-    ("At what level did the bank hold interest rates?", "number"),
-    ("By what score did Rangers lose?", "number"),
-    ("Which French side knocked Rangers out of the Uefa Cup?", "organisation"),
-    ("Which team did Boro beat 2-1 in the UEFA Cup when Morrison scored?", "organisation"),
-    ("What was McIlroy's time in the Leipzig indoor meeting?", "number"),
-    ("In which town is Saab's loss-making factory?", "settlement"),
-    ("Which country did the envoy visit?", "place"),
-])
+@pytest.mark.parametrize(
+    "question, focus",
+    [
+        ("What fine did the FA give Chelsea?", "money"),
+        ("What weekly wage would Fernando Morientes earn at Liverpool?", "money"),
+        ("How much is Yukos claiming in damages?", "money"),
+        ("How much did Singapore's economy grow in 2004?", "number"),
+        ("At what level did the bank hold interest rates?", "number"),
+        ("By what score did Rangers lose?", "number"),
+        ("Which French side knocked Rangers out of the Uefa Cup?", "organisation"),
+        ("Which team did Boro beat 2-1 in the UEFA Cup when Morrison scored?", "organisation"),
+        ("What was McIlroy's time in the Leipzig indoor meeting?", "number"),
+        ("In which town is Saab's loss-making factory?", "settlement"),
+        ("Which country did the envoy visit?", "place"),
+    ],
+)
 def test_the_kind_of_answer_a_question_wants(question, focus):
     assert analyse(question).focus == focus
 
@@ -63,10 +69,13 @@ def test_a_count_answers_the_question_that_counts_the_same_thing(service):
     assert "4,210" in answer.text
 
 
-@pytest.mark.parametrize("question", [
-    "Who said the 4,210 net cafes were closed?",  # a number with a thousands separator
-    "Which authorities shut 4,210 cafes near schools in 300m?",  # "300m" found as "300 metres"
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who said the 4,210 net cafes were closed?",  # a number with a thousands separator
+        "Which authorities shut 4,210 cafes near schools in 300m?",  # "300m" found as "300 metres"
+    ],
+)
 def test_a_number_in_the_question_is_found_as_the_article_writes_it(service, question):
     answer = service.ask(question)
     assert not answer.refused, answer.text
@@ -104,11 +113,20 @@ def test_which_town_is_not_answered_by_a_country(service):
     assert "Kesterby" in answer.text, answer.text
 
 
-@pytest.mark.parametrize("name, region", [
-    ("Sweden", True), ("Alaska", True), ("the United States", True), ("Wales", True),
-    ("Russia", True), ("New York", False), ("Washington", False), ("Singapore", False),
-    ("Budapest", False),
-])
+@pytest.mark.parametrize(
+    "name, region",
+    [
+        ("Sweden", True),
+        ("Alaska", True),
+        ("the United States", True),
+        ("Wales", True),
+        ("Russia", True),
+        ("New York", False),
+        ("Washington", False),
+        ("Singapore", False),
+        ("Budapest", False),
+    ],
+)
 def test_countries_and_states_are_regions_but_cities_named_like_them_are_not(name, region):
     assert is_region(name) == region
 

@@ -3,11 +3,11 @@ scripted completions: citations, support checks, refusals, condensing, the promp
 
 import pytest
 
-from bot.conversation import Conversation
-from bot.question import analyse
-from bot.service import AnswerService
+from bot.answering.conversation import Conversation
+from bot.answering.question import analyse
+from bot.answering.service import AnswerService
 from retrieval.index import NewsIndex
-from tests.conftest import TOMAHAWK_DOC, free_port, make_settings
+from tests.conftest import TOMAHAWK_DOC, free_port, make_llm_settings, make_settings
 from tests.scripted_llm import Reply, ScriptedLLM
 
 QUESTION = "Which company makes the Tomahawk missiles?"
@@ -21,9 +21,14 @@ def llm_server():
 
 
 def service_for(seed_index_dir, embeddings, base_url, **overrides) -> AnswerService:
-    settings = make_settings(seed_index_dir, OPENAI_BASE_URL=base_url, NEWSQA_MODEL="scripted",
-                             NEWSQA_LLM_MAX_RETRIES=overrides.pop("retries", 0), **overrides)
-    return AnswerService(NewsIndex(settings, embeddings), settings)
+    llm_settings = make_llm_settings(
+        OPENAI_BASE_URL=base_url,
+        NEWSQA_MODEL="scripted",
+        NEWSQA_LLM_MAX_RETRIES=overrides.pop("retries", 0),
+        **overrides,
+    )
+    settings = make_settings(seed_index_dir, **overrides)
+    return AnswerService(NewsIndex(settings, embeddings), llm_settings)
 
 
 @pytest.fixture
@@ -110,8 +115,9 @@ def test_prompt_numbers_the_excerpts_and_marks_them_as_data(service, llm_server)
 
 def test_follow_up_is_condensed_with_the_history_before_retrieval(service, llm_server):
     conversation = Conversation()
-    conversation.add("Did Zelensky want Tomahawk missiles?", "Did Zelensky want Tomahawk missiles?",
-                     "Yes [1].")
+    conversation.add(
+        "Did Zelensky want Tomahawk missiles?", "Did Zelensky want Tomahawk missiles?", "Yes [1]."
+    )
     n = excerpt_number(service, QUESTION, "Raytheon")
     llm_server.enqueue("Which company makes the Tomahawk missiles?", f"Raytheon does [{n}].")
     answer = service.ask("And who makes them?", conversation=conversation)
@@ -143,27 +149,32 @@ def test_without_a_token_callback_the_completion_is_not_streamed(service, llm_se
 def test_token_limit_is_sent_in_the_field_local_servers_read(service, llm_server):
     llm_server.enqueue("I cannot find this in the articles.")
     service.ask(QUESTION)
-    assert llm_server.requests[0]["max_tokens"] == service.settings.llm_max_tokens
+    assert llm_server.requests[0]["max_tokens"] == service.llm_settings.llm_max_tokens
 
 
 def test_server_errors_are_retried_then_answered(seed_index_dir, embeddings, llm_server):
     service = service_for(seed_index_dir, embeddings, llm_server.base_url, retries=2)
     n = excerpt_number(service, QUESTION, "Raytheon")
-    llm_server.enqueue(Reply(status=500, text="boom"), Reply(status=429, text="slow down"),
-                       f"Raytheon does [{n}].")
+    llm_server.enqueue(
+        Reply(status=500, text="boom"), Reply(status=429, text="slow down"), f"Raytheon does [{n}]."
+    )
     answer = service.ask(QUESTION)
     assert len(llm_server.requests) == 3
     assert answer.mode == "llm" and "Raytheon" in answer.text
 
 
-@pytest.mark.parametrize("reply, message", [
-    (Reply(status=500, text="boom"), "failed with HTTP 500"),
-    (Reply(status=429, text="slow down"), "rate limiting"),
-    (Reply(raw_body="{not json"), "unusable reply"),
-    (Reply(text=""), "empty answer"),
-])
-def test_failing_llm_gives_a_clear_notice_and_the_extractive_answer(service, llm_server, reply,
-                                                                     message):
+@pytest.mark.parametrize(
+    "reply, message",
+    [
+        (Reply(status=500, text="boom"), "failed with HTTP 500"),
+        (Reply(status=429, text="slow down"), "rate limiting"),
+        (Reply(raw_body="{not json"), "unusable reply"),
+        (Reply(text=""), "empty answer"),
+    ],
+)
+def test_failing_llm_gives_a_clear_notice_and_the_extractive_answer(
+    service, llm_server, reply, message
+):
     llm_server.enqueue(reply)
     answer = service.ask(QUESTION)
     assert message in answer.notice
@@ -171,8 +182,7 @@ def test_failing_llm_gives_a_clear_notice_and_the_extractive_answer(service, llm
 
 
 def test_llm_timeout_is_reported_in_time(seed_index_dir, embeddings, llm_server):
-    service = service_for(seed_index_dir, embeddings, llm_server.base_url,
-                          NEWSQA_LLM_TIMEOUT=1.0)
+    service = service_for(seed_index_dir, embeddings, llm_server.base_url, NEWSQA_LLM_TIMEOUT=1.0)
     llm_server.enqueue(Reply(text="late [1].", delay_s=3))
     answer = service.ask(QUESTION)
     assert "did not answer in time" in answer.notice

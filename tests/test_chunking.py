@@ -29,7 +29,8 @@ def test_abbreviations_and_initials_do_not_split_sentences():
     text = "Senior U.S. officials met Mr. Smith at 3 p.m. on Monday. J. K. Rowling was there."
     sentences = [text[s:e] for s, e in sentence_spans(text)]
     assert sentences == [
-        "Senior U.S. officials met Mr. Smith at 3 p.m. on Monday.", "J. K. Rowling was there."
+        "Senior U.S. officials met Mr. Smith at 3 p.m. on Monday.",
+        "J. K. Rowling was there.",
     ]
 
 

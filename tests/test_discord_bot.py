@@ -10,11 +10,11 @@ import discord.ext.test.backend as backend
 import pytest
 import pytest_asyncio
 
-from bot.discord_bot import NO_MENTIONS, NewsBot, split_message
-from bot.question import analyse
-from bot.service import AnswerService
+from bot.answering.question import analyse
+from bot.answering.service import AnswerService
+from bot.frontends.discord.bot import NO_MENTIONS, NewsBot, split_message
 from retrieval.index import NewsIndex
-from tests.conftest import SEEDS, make_settings
+from tests.conftest import SEEDS, make_discord_settings, make_llm_settings, make_settings
 from tests.scripted_llm import ScriptedLLM
 
 QUESTION = "Which company makes the Tomahawk missiles?"
@@ -22,9 +22,14 @@ QUESTION = "Which company makes the Tomahawk missiles?"
 
 async def make_bot(seed_index_dir, embeddings, **overrides) -> NewsBot:
     settings = make_settings(seed_index_dir, **overrides)
-    service = AnswerService(NewsIndex(settings, embeddings), settings)
+    service = AnswerService(NewsIndex(settings, embeddings), make_llm_settings(**overrides))
     # dpytest resolves mentions through the member cache, which needs the members intent.
-    bot = NewsBot(service, settings, sync_commands=False, intents=discord.Intents.all())
+    bot = NewsBot(
+        service,
+        make_discord_settings(**overrides),
+        sync_commands=False,
+        intents=discord.Intents.all(),
+    )
     await bot._async_setup_hook()
     await bot.setup_hook()
     dpytest.configure(bot, members=2)
@@ -113,8 +118,7 @@ async def test_every_message_disallows_mentions(bot, send_calls):
 
 
 async def test_rate_limit_replies_politely(seed_index_dir, embeddings):
-    bot = await make_bot(seed_index_dir, embeddings, NEWSQA_DISCORD_BURST=1,
-                         NEWSQA_DISCORD_RATE=1)
+    bot = await make_bot(seed_index_dir, embeddings, NEWSQA_DISCORD_BURST=1, NEWSQA_DISCORD_RATE=1)
     await dpytest.message(f"{mention(bot)} {QUESTION}")
     assert "Raytheon" in sent()[-1].content
     await dpytest.message(f"{mention(bot)} {QUESTION}")
@@ -131,23 +135,22 @@ async def test_allow_lists_for_users_and_channels(seed_index_dir, embeddings):
     bot = await make_bot(seed_index_dir, embeddings, NEWSQA_DISCORD_USERS=[1])
     await dpytest.message(f"{mention(bot)} {QUESTION}")
     assert sent() == []
-    bot.settings.discord_allowed_users = [dpytest.get_config().members[0].id]
-    bot.settings.discord_allowed_channels = [12345]
+    bot.settings.allowed_users = [dpytest.get_config().members[0].id]
+    bot.settings.allowed_channels = [12345]
     await dpytest.message(f"{mention(bot)} {QUESTION}")
     assert sent() == []
-    bot.settings.discord_allowed_channels = [dpytest.get_config().channels[0].id]
+    bot.settings.allowed_channels = [dpytest.get_config().channels[0].id]
     await dpytest.message(f"{mention(bot)} {QUESTION}")
     assert "Raytheon" in sent()[-1].content
 
 
 async def test_follow_up_in_the_same_conversation_uses_its_memory(bot):
-    await dpytest.message(f"{mention(bot)} Who is the spokesman for the National Security "
-                          "Council?")
+    await dpytest.message(f"{mention(bot)} Who is the spokesman for the National Security Council?")
     assert "Brian Hughes" in sent()[-1].content
     await dpytest.message(f"{mention(bot)} And what did he say about Russia?")
     assert "Hughes added that Russia didn’t invade" in sent()[-1].content
     channel = dpytest.get_config().channels[0]
-    assert len(bot.conversations[channel.id].turns) == 2
+    assert len(bot.conversation(channel.id).turns) == 2
 
 
 async def test_failure_gives_a_short_warning(bot, monkeypatch, caplog):
@@ -163,9 +166,10 @@ async def test_failure_gives_a_short_warning(bot, monkeypatch, caplog):
 async def test_llm_answers_stream_into_one_edited_message(seed_index_dir, embeddings):
     server = ScriptedLLM().start()
     try:
-        bot = await make_bot(seed_index_dir, embeddings, OPENAI_BASE_URL=server.base_url,
-                             NEWSQA_LLM_MAX_RETRIES=0)
-        hits = bot.service.gather(analyse(QUESTION), QUESTION, bot.settings.top_k, None)[0]
+        bot = await make_bot(
+            seed_index_dir, embeddings, OPENAI_BASE_URL=server.base_url, NEWSQA_LLM_MAX_RETRIES=0
+        )
+        hits = bot.service.gather(analyse(QUESTION), QUESTION, bot.service.settings.top_k, None)[0]
         n = next(i for i, h in enumerate(hits, 1) if "Raytheon" in h.chunk.text)
         server.enqueue(f"Raytheon is the US manufacturer of the Tomahawks [{n}].")
         await dpytest.message(f"{mention(bot)} {QUESTION}")
@@ -237,8 +241,9 @@ async def test_slash_reindex_is_for_administrators_only(bot):
     assert interaction.sent[-1][0] == "Only administrators can reindex."
 
 
-async def test_slash_reindex_by_an_administrator_reports_the_ingest(seed_index_dir, embeddings,
-                                                                    tmp_path):
+async def test_slash_reindex_by_an_administrator_reports_the_ingest(
+    seed_index_dir, embeddings, tmp_path
+):
     data = tmp_path / "reindex"
     shutil.copytree(seed_index_dir, data)
     bot = await make_bot(data, embeddings, NEWSQA_DISCORD_REINDEX_PATHS=[str(SEEDS)])
@@ -249,12 +254,12 @@ async def test_slash_reindex_by_an_administrator_reports_the_ingest(seed_index_d
     interaction = Recorder(admin, dpytest.get_config().channels[0])
     await cog.reindex.callback(cog, interaction)
     assert interaction.sent[0][0].startswith("Reindexing")
-    assert interaction.sent[-1][0] == ("Done: 0 added, 0 updated, 5 unchanged, "
-                                       "0 chunks written.")
+    assert interaction.sent[-1][0] == ("Done: 0 added, 0 updated, 5 unchanged, 0 chunks written.")
 
 
-async def test_reindex_during_shutdown_writes_what_it_read_and_says_so(seed_index_dir,
-                                                                       embeddings, tmp_path):
+async def test_reindex_during_shutdown_writes_what_it_read_and_says_so(
+    seed_index_dir, embeddings, tmp_path
+):
     data = tmp_path / "reindex"
     shutil.copytree(seed_index_dir, data)
     articles = tmp_path / "articles"
@@ -277,11 +282,21 @@ def fake_thread(bot, parent: discord.TextChannel) -> discord.Thread:
     """A public thread owned by the bot, registered in the simulated guild (dpytest 0.7 cannot
     create threads itself)."""
     data = {
-        "id": parent.id + 1000, "parent_id": parent.id, "owner_id": bot.user.id,
-        "guild_id": parent.guild.id, "name": "question", "type": 11, "message_count": 0,
-        "member_count": 1, "rate_limit_per_user": 0,
-        "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "locked": False,
-                            "archive_timestamp": "2026-01-01T00:00:00+00:00"},
+        "id": parent.id + 1000,
+        "parent_id": parent.id,
+        "owner_id": bot.user.id,
+        "guild_id": parent.guild.id,
+        "name": "question",
+        "type": 11,
+        "message_count": 0,
+        "member_count": 1,
+        "rate_limit_per_user": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "locked": False,
+            "archive_timestamp": "2026-01-01T00:00:00+00:00",
+        },
     }
     thread = discord.Thread(guild=parent.guild, state=backend.get_state(), data=data)
     parent.guild._add_thread(thread)
@@ -298,8 +313,7 @@ async def test_answer_opens_a_thread_and_follow_ups_there_share_its_memory(bot, 
         return thread
 
     monkeypatch.setattr(discord.Message, "create_thread", create_thread)
-    await dpytest.message(f"{mention(bot)} Who is the spokesman for the National Security "
-                          "Council?")
+    await dpytest.message(f"{mention(bot)} Who is the spokesman for the National Security Council?")
     reply = sent()[-1]
     assert opened == ["Who is the spokesman for the National Security Council?"]
     assert reply.channel.id == thread.id and "Brian Hughes" in reply.content
@@ -307,7 +321,7 @@ async def test_answer_opens_a_thread_and_follow_ups_there_share_its_memory(bot, 
     follow_up = sent()[-1]
     assert follow_up.channel.id == thread.id
     assert "Hughes added that Russia didn’t invade" in follow_up.content
-    assert len(bot.conversations[thread.id].turns) == 2
+    assert len(bot.conversation(thread.id).turns) == 2
     assert channel.id not in bot.conversations
 
 

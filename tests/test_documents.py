@@ -25,11 +25,20 @@ def test_cnn_page_yields_title_authors_and_outlet():
     assert article.body.startswith("(CNN) — Believing they have a new window")
 
 
-@pytest.mark.parametrize("chrome", [
-    "Skip to Content", "Jump to comments", "BE PART OF THE CONVERSATION", "Community Guidelines",
-    "All rights reserved", "Article Topic Follows", "Follow us on Google News",
-    "Summary is AI generated", "Get the latest crypto insights",
-])
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        "Skip to Content",
+        "Jump to comments",
+        "BE PART OF THE CONVERSATION",
+        "Community Guidelines",
+        "All rights reserved",
+        "Article Topic Follows",
+        "Follow us on Google News",
+        "Summary is AI generated",
+        "Get the latest crypto insights",
+    ],
+)
 def test_site_chrome_is_stripped(chrome):
     bodies = [read_seed(p.name).body for p in sorted(SEEDS.iterdir())]
     assert not any(chrome.lower() in body.lower() for body in bodies)
@@ -81,10 +90,18 @@ def test_html_keeps_readable_text_only(tmp_path):
 def test_jsonl_records_become_articles_with_their_fields(tmp_path):
     path = tmp_path / "feed.jsonl"
     records = [
-        {"title": "One", "text": "First story text here.", "url": "https://x/1",
-         "date": "2025-01-02"},
-        {"title": "Two", "text": "Second story text here.", "url": "https://x/2",
-         "date": "Mar 4, 2025"},
+        {
+            "title": "One",
+            "text": "First story text here.",
+            "url": "https://x/1",
+            "date": "2025-01-02",
+        },
+        {
+            "title": "Two",
+            "text": "Second story text here.",
+            "url": "https://x/2",
+            "date": "Mar 4, 2025",
+        },
     ]
     path.write_text("\n".join(json.dumps(r) for r in records) + "\nnot json\n")
     articles = read_file(path, "feed.jsonl", LIMIT).articles
@@ -100,9 +117,14 @@ def test_json_object_is_one_article(tmp_path):
     assert read_file(path, "story.json", LIMIT).articles[0].body == "A single record."
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b"", "empty"), (b"  \n\n ", "empty"), (b"\x00\x01\x02binary", "binary"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "empty"),
+        (b"  \n\n ", "empty"),
+        (b"\x00\x01\x02binary", "binary"),
+    ],
+)
 def test_bad_files_raise_a_one_line_reason(tmp_path, content, reason):
     path = tmp_path / "bad.txt"
     path.write_bytes(content)

@@ -6,17 +6,31 @@ import subprocess
 
 import pytest
 
-from bot.evaluation import contains_answer, load_qa, token_f1
-from tests.conftest import SEEDS, newsqa_command
+from bot.evaluation.harness import contains_answer, load_qa, token_f1
+from tests.conftest import SEEDS, SUBPROCESS_TIMEOUT_S, newsqa_command
 
 QA = [
-    {"id": "a1", "question": "Which company makes the Tomahawk missiles that Zelensky wanted?",
-     "answers": ["Raytheon"], "sources": ["000_819f83673a16a71b.txt"], "kind": "factoid"},
-    {"id": "a2", "question": "Who is the spokesman for the National Security Council?",
-     "answers": ["Brian Hughes", "Hughes"], "sources": ["001_4f7398dcd4859725.txt"],
-     "kind": "factoid"},
-    {"id": "u1", "question": "What did Trump say about buying Greenland?", "answers": [],
-     "sources": [], "kind": "unanswerable"},
+    {
+        "id": "a1",
+        "question": "Which company makes the Tomahawk missiles that Zelensky wanted?",
+        "answers": ["Raytheon"],
+        "sources": ["000_819f83673a16a71b.txt"],
+        "kind": "factoid",
+    },
+    {
+        "id": "a2",
+        "question": "Who is the spokesman for the National Security Council?",
+        "answers": ["Brian Hughes", "Hughes"],
+        "sources": ["001_4f7398dcd4859725.txt"],
+        "kind": "factoid",
+    },
+    {
+        "id": "u1",
+        "question": "What did Trump say about buying Greenland?",
+        "answers": [],
+        "sources": [],
+        "kind": "unanswerable",
+    },
 ]
 
 
@@ -32,9 +46,24 @@ def test_eval_writes_report_results_summary_and_plots(tmp_path, cli_env):
     assert len(load_qa(qa)) == 3
     out = tmp_path / "report"
     result = subprocess.run(
-        [*newsqa_command(), "eval", "--qa", str(qa), "--corpus", str(SEEDS), "--k", "1,4",
-         "--out", str(out), "--data-dir", str(tmp_path / "eval-index")],
-        env=cli_env, capture_output=True, text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[
+            *newsqa_command(),
+            "eval",
+            "--qa",
+            str(qa),
+            "--corpus",
+            str(SEEDS),
+            "--k",
+            "1,4",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(tmp_path / "eval-index"),
+        ],
+        env=cli_env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     last_line = result.stdout.strip().splitlines()[-1]
@@ -42,9 +71,18 @@ def test_eval_writes_report_results_summary_and_plots(tmp_path, cli_env):
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["systems"]) == {"newsqa", "langchain-default", "bm25"}
     mine = summary["systems"]["newsqa"]["mini_qa"]
-    for key in ("answer@1", "answer@4", "source@4", "mrr", "answer_accuracy",
-                "citation_precision", "refusal_accuracy", "false_refusal_rate",
-                "latency_p50_ms", "latency_p95_ms"):
+    for key in (
+        "answer@1",
+        "answer@4",
+        "source@4",
+        "mrr",
+        "answer_accuracy",
+        "citation_precision",
+        "refusal_accuracy",
+        "false_refusal_rate",
+        "latency_p50_ms",
+        "latency_p95_ms",
+    ):
         assert key in mine
     assert mine["answer_accuracy"] == 1.0 and mine["refusal_accuracy"] == 1.0
     assert "answer@4" in summary["systems"]["bm25"]["mini_qa"]
@@ -59,9 +97,23 @@ def test_eval_writes_report_results_summary_and_plots(tmp_path, cli_env):
 def test_eval_rejects_a_file_that_is_not_qa(tmp_path, cli_env):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"no question": 1}\n')
-    result = subprocess.run([*newsqa_command(), "eval", "--qa", str(bad), "--corpus", str(SEEDS),
-                             "--no-peers", "--data-dir", str(tmp_path / "i")], env=cli_env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[
+            *newsqa_command(),
+            "eval",
+            "--qa",
+            str(bad),
+            "--corpus",
+            str(SEEDS),
+            "--no-peers",
+            "--data-dir",
+            str(tmp_path / "i"),
+        ],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert "not a QA record" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "i").exists()  # refused before the ingest
@@ -73,9 +125,23 @@ def test_eval_names_a_missing_qa_file_or_corpus_in_one_line(tmp_path, cli_env, m
     if missing != "qa":
         qa.write_text(json.dumps(QA[0]) + "\n")
     corpus = tmp_path / "nowhere" if missing == "corpus" else SEEDS
-    result = subprocess.run([*newsqa_command(), "eval", "--qa", str(qa), "--corpus", str(corpus),
-                             "--no-peers", "--data-dir", str(tmp_path / "i")], env=cli_env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[
+            *newsqa_command(),
+            "eval",
+            "--qa",
+            str(qa),
+            "--corpus",
+            str(corpus),
+            "--no-peers",
+            "--data-dir",
+            str(tmp_path / "i"),
+        ],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert (str(qa) if missing == "qa" else str(corpus)) in result.stderr
@@ -91,9 +157,25 @@ def test_a_gold_source_kept_as_an_alias_counts_as_found(tmp_path, cli_env):
     qa.write_text(json.dumps({**QA[0], "sources": ["zz_reissued.txt"]}) + "\n")
     out = tmp_path / "report"
     result = subprocess.run(
-        [*newsqa_command(), "eval", "--qa", str(qa), "--corpus", str(corpus), "--k", "1,4",
-         "--no-peers", "--out", str(out), "--data-dir", str(tmp_path / "eval-index")],
-        env=cli_env, capture_output=True, text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[
+            *newsqa_command(),
+            "eval",
+            "--qa",
+            str(qa),
+            "--corpus",
+            str(corpus),
+            "--k",
+            "1,4",
+            "--no-peers",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(tmp_path / "eval-index"),
+        ],
+        env=cli_env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     mine = json.loads((out / "summary.json").read_text())["systems"]["newsqa"]["alias_qa"]

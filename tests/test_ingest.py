@@ -8,7 +8,7 @@ import pytest
 from retrieval.errors import EmbeddingMismatchError
 from retrieval.index import NewsIndex
 from retrieval.ingest import check_consistency, ingest
-from tests.conftest import TOMAHAWK_DOC, make_settings, newsqa_command
+from tests.conftest import SUBPROCESS_TIMEOUT_S, TOMAHAWK_DOC, make_settings, newsqa_command
 
 
 def run(index, *paths, **kwargs):
@@ -131,8 +131,10 @@ def test_when_the_kept_copy_becomes_another_story_its_alias_is_kept_too(empty_in
     report = run(empty_index, folder)
     assert (report.updated, report.added, report.aliased) == (1, 1, 0)
     assert empty_index.catalog.aliases_of("a.txt") == []
-    assert "b.txt" in {c.doc_id for c in empty_index.catalog.chunks(
-        sorted(empty_index.catalog.all_chunk_ids())).values()}
+    assert "b.txt" in {
+        c.doc_id
+        for c in empty_index.catalog.chunks(sorted(empty_index.catalog.all_chunk_ids())).values()
+    }
 
 
 def test_a_story_sharing_only_half_its_text_is_kept(empty_index, tmp_path):
@@ -160,13 +162,23 @@ def test_cli_ingest_reports_skips_and_fails_only_when_nothing_was_ingested(tmp_p
     folder = tmp_path / "bad"
     folder.mkdir()
     (folder / "empty.txt").write_text("")
-    failed = subprocess.run([*newsqa_command(), "ingest", str(folder)], env=cli_env,
-                            capture_output=True, text=True)
+    failed = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*newsqa_command(), "ingest", str(folder)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert failed.returncode == 1
     assert "skipped empty.txt: empty file" in failed.stderr
     assert "Traceback" not in failed.stderr
     (folder / "good.txt").write_text("Good title\n\nA good story about a bridge opening.")
-    ok = subprocess.run([*newsqa_command(), "ingest", str(folder)], env=cli_env,
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*newsqa_command(), "ingest", str(folder)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "1 added" in ok.stdout

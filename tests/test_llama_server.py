@@ -11,14 +11,26 @@ import urllib.request
 
 import pytest
 
-from bot.service import AnswerService
+from bot.answering.service import AnswerService
 from retrieval.index import NewsIndex
-from tests.conftest import SEEDS, free_port, make_settings, newsqa_command
+from tests.conftest import (
+    SEEDS,
+    SUBPROCESS_TIMEOUT_S,
+    free_port,
+    make_llm_settings,
+    make_settings,
+    newsqa_command,
+)
 
 QUESTION = "Which company makes the Tomahawk missiles?"
 # Three excerpts keep the prompt near 700 tokens: about 20 s of prompt processing on 2 cores.
-SMALL_MODEL = {"NEWSQA_MODEL": "gemma3-270m", "NEWSQA_LLM_MAX_TOKENS": 64, "NEWSQA_TOP_K": 3,
-               "NEWSQA_LLM_TIMEOUT": 300, "NEWSQA_LLM_MAX_RETRIES": 0}
+SMALL_MODEL = {
+    "NEWSQA_MODEL": "gemma3-270m",
+    "NEWSQA_LLM_MAX_TOKENS": 64,
+    "NEWSQA_TOP_K": 3,
+    "NEWSQA_LLM_TIMEOUT": 300,
+    "NEWSQA_LLM_MAX_RETRIES": 0,
+}
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +45,27 @@ def llama_server(tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("llama-log") / "server.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--model_alias", "gemma3-270m",
-         "--n_threads", "2", "--verbose", "False"],
-        stdout=subprocess.DEVNULL, stderr=log.open("w"),
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+            "--model_alias",
+            "gemma3-270m",
+            "--n_threads",
+            "2",
+            "--verbose",
+            "False",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
     )
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 120
@@ -71,12 +100,13 @@ def well_formed(answer, index) -> None:
 
 
 @pytest.mark.parametrize("streaming", [False, True])
-def test_chain_runs_through_a_real_llama_cpp_server(llama_server, seed_index_dir, embeddings,
-                                                    streaming):
-    settings = make_settings(seed_index_dir, OPENAI_BASE_URL=llama_server, **SMALL_MODEL)
-    index = NewsIndex(settings, embeddings)
+def test_chain_runs_through_a_real_llama_cpp_server(
+    llama_server, seed_index_dir, embeddings, streaming
+):
+    index = NewsIndex(make_settings(seed_index_dir), embeddings)
+    llm_settings = make_llm_settings(OPENAI_BASE_URL=llama_server, **SMALL_MODEL)
     tokens: list[str] = []
-    answer = AnswerService(index, settings).ask(
+    answer = AnswerService(index, llm_settings).ask(
         QUESTION, on_token=tokens.append if streaming else None
     )
     well_formed(answer, index)
@@ -86,10 +116,20 @@ def test_chain_runs_through_a_real_llama_cpp_server(llama_server, seed_index_dir
 
 def test_newsqa_ask_with_openai_base_url_returns_an_answer_object(llama_server, cli_env):
     cli_env.update(OPENAI_BASE_URL=llama_server, **{k: str(v) for k, v in SMALL_MODEL.items()})
-    subprocess.run([*newsqa_command(), "ingest", str(SEEDS)], env=cli_env, check=True,
-                   capture_output=True)
-    result = subprocess.run([*newsqa_command(), "ask", "--json", QUESTION], env=cli_env,
-                            capture_output=True, text=True)
+    subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*newsqa_command(), "ingest", str(SEEDS)],
+        env=cli_env,
+        check=True,
+        capture_output=True,
+    )
+    result = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*newsqa_command(), "ask", "--json", QUESTION],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["mode"] == "llm" or "empty answer" in answer["notice"]

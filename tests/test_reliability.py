@@ -16,13 +16,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.service import AnswerService
+from bot.answering.service import AnswerService
 from retrieval.documents import read_file
 from retrieval.errors import BadInputError, NewsQAError, StoreLockedError
 from retrieval.index import NewsIndex
 from retrieval.ingest import check_consistency, ingest
 from retrieval.sentences import sentence_spans
-from tests.conftest import SEEDS, TOMAHAWK_DOC, free_port, make_settings, newsqa_command
+from tests.conftest import (
+    SEEDS,
+    SUBPROCESS_TIMEOUT_S,
+    TOMAHAWK_DOC,
+    free_port,
+    make_llm_settings,
+    make_settings,
+    newsqa_command,
+)
 
 QUESTION = "Which company makes the Tomahawk missiles?"
 
@@ -33,9 +41,11 @@ def chroma_server(tmp_path_factory):
     port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     chroma = Path(sys.executable).parent / "chroma"
-    process = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1",
-                                "--port", str(port)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -55,28 +65,64 @@ def chroma_server(tmp_path_factory):
 def test_ingest_search_and_ask_against_a_chroma_server(chroma_server, cli_env):
     cli_env.update(NEWSQA_CHROMA_URL=chroma_server, NEWSQA_COLLECTION="server-test")
     command = newsqa_command()
-    ingest_run = subprocess.run([*command, "ingest", str(SEEDS)], env=cli_env,
-                                capture_output=True, text=True)
+    ingest_run = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*command, "ingest", str(SEEDS)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert ingest_run.returncode == 0, ingest_run.stderr
     assert "5 added" in ingest_run.stdout
-    again = subprocess.run([*command, "ingest", str(SEEDS)], env=cli_env, capture_output=True,
-                           text=True)
+    again = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*command, "ingest", str(SEEDS)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert "5 unchanged" in again.stdout
-    found = subprocess.run([*command, "search", "Tomahawk manufacturer Raytheon"], env=cli_env,
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*command, "search", "Tomahawk manufacturer Raytheon"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert TOMAHAWK_DOC in found.stdout.splitlines()[0]
-    answer = subprocess.run([*command, "ask", "--json", QUESTION], env=cli_env,
-                            capture_output=True, text=True)
+    answer = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*command, "ask", "--json", QUESTION],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert "Raytheon" in json.loads(answer.stdout)["text"]
-    stats = subprocess.run([*command, "stats"], env=cli_env, capture_output=True, text=True)
+    stats = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*command, "stats"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert chroma_server in stats.stdout
 
 
 def test_unreachable_chroma_server_is_one_clear_line(cli_env, tmp_path):
     cli_env.update(NEWSQA_CHROMA_URL=f"http://127.0.0.1:{free_port()}")
-    subprocess.run([*newsqa_command(), "ingest", str(SEEDS)], env=cli_env, capture_output=True)
-    result = subprocess.run([*newsqa_command(), "ask", QUESTION], env=cli_env,
-                            capture_output=True, text=True)
+    subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*newsqa_command(), "ingest", str(SEEDS)],
+        env=cli_env,
+        capture_output=True,
+    )
+    result = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*newsqa_command(), "ask", QUESTION],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("error:") and "Traceback" not in result.stderr
 
@@ -96,22 +142,33 @@ def test_kill_9_mid_ingest_then_rerun_leaves_a_consistent_index(tmp_path, embedd
     corpus = synthetic_corpus(tmp_path / "corpus", 400)
     data = tmp_path / "crash-data"
     cli_env["NEWSQA_DATA_DIR"] = str(data)
-    process = subprocess.Popen([*newsqa_command(), "ingest", "--quiet", str(corpus)],
-                               env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*newsqa_command(), "ingest", "--quiet", str(corpus)],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     catalog = data / "catalog.sqlite3"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if catalog.exists() and NewsIndex(make_settings(data), embeddings).catalog.counts()[
-                "documents"] > 20:
+        if (
+            catalog.exists()
+            and NewsIndex(make_settings(data), embeddings).catalog.counts()["documents"] > 20
+        ):
             break
         time.sleep(0.2)
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.wait(timeout=SUBPROCESS_TIMEOUT_S)
     index = NewsIndex(make_settings(data), embeddings)
     partial = index.catalog.counts()["documents"]
     assert 0 < partial < 400, "the kill did not land mid-ingest"
-    rerun = subprocess.run([*newsqa_command(), "ingest", "--quiet", str(corpus)], env=cli_env,
-                           capture_output=True, text=True)
+    rerun = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*newsqa_command(), "ingest", "--quiet", str(corpus)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert rerun.returncode == 0, rerun.stderr
     index = NewsIndex(make_settings(data), embeddings)
     assert index.catalog.counts()["documents"] == 400
@@ -126,14 +183,20 @@ def test_sigterm_mid_ingest_writes_what_was_read_then_exits(tmp_path, embeddings
     corpus = synthetic_corpus(tmp_path / "corpus", 400)
     data = tmp_path / "term-data"
     cli_env["NEWSQA_DATA_DIR"] = str(data)
-    process = subprocess.Popen([*newsqa_command(), "ingest", "--quiet", str(corpus)],
-                               env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen(
+        [*newsqa_command(), "ingest", "--quiet", str(corpus)],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     catalog = data / "catalog.sqlite3"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if catalog.exists() and NewsIndex(make_settings(data), embeddings).catalog.counts()[
-                "documents"] > 20:
+        if (
+            catalog.exists()
+            and NewsIndex(make_settings(data), embeddings).catalog.counts()["documents"] > 20
+        ):
             break
         time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
@@ -157,13 +220,21 @@ def test_a_second_writer_fails_at_once_with_a_clear_message(tmp_path, embeddings
     cli_env["NEWSQA_DATA_DIR"] = str(data)
     with index.writing():
         started = time.monotonic()
-        result = subprocess.run([*newsqa_command(), "ingest", str(SEEDS)], env=cli_env,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            timeout=SUBPROCESS_TIMEOUT_S,
+            args=[*newsqa_command(), "ingest", str(SEEDS)],
+            env=cli_env,
+            capture_output=True,
+            text=True,
+        )
         assert time.monotonic() - started < 30
     assert result.returncode == 1
     assert "another newsqa process is writing" in result.stderr
-    with pytest.raises(StoreLockedError), index.writing(), NewsIndex(
-            make_settings(data), embeddings).writing():
+    with (
+        pytest.raises(StoreLockedError),
+        index.writing(),
+        NewsIndex(make_settings(data), embeddings).writing(),
+    ):
         pass
 
 
@@ -176,32 +247,46 @@ def test_damaged_index_files_give_a_rebuild_hint(seed_index_dir, tmp_path, cli_e
     path = data / victim
     path.write_bytes(path.read_bytes()[:3000])
     cli_env["NEWSQA_DATA_DIR"] = str(data)
-    result = subprocess.run([*newsqa_command(), "ask", QUESTION], env=cli_env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*newsqa_command(), "ask", QUESTION],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1, result.stdout
     assert "newsqa ingest --rebuild" in result.stderr
     assert "Traceback" not in result.stderr
-    rebuilt = subprocess.run([*newsqa_command(), "ingest", "--rebuild", str(SEEDS)],
-                             env=cli_env, capture_output=True, text=True)
+    rebuilt = subprocess.run(
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*newsqa_command(), "ingest", "--rebuild", str(SEEDS)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+    )
     assert rebuilt.returncode == 0, rebuilt.stderr
 
 
-FUZZ = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @FUZZ
-@given(content=st.one_of(
-    st.binary(max_size=2000),
-    st.text(max_size=2000),
-    st.builds(lambda t: f"<html><script>{t}</script><p>{t}</p></html>", st.text(max_size=300)),
-))
+@given(
+    content=st.one_of(
+        st.binary(max_size=2000),
+        st.text(max_size=2000),
+        st.builds(lambda t: f"<html><script>{t}</script><p>{t}</p></html>", st.text(max_size=300)),
+    )
+)
 def test_parser_never_crashes_on_hostile_files(tmp_path_factory, content):
     folder = tmp_path_factory.mktemp("fuzz")
     for suffix in (".txt", ".html", ".json", ".jsonl"):
         path = folder / f"input{suffix}"
-        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8",
-                                                                                    "surrogatepass"))
+        path.write_bytes(
+            content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")
+        )
         try:
             parsed = read_file(path, path.name, 1_000_000)
         except BadInputError as exc:
@@ -221,11 +306,15 @@ def fuzz_service(tmp_path_factory, embeddings):
 
 
 @FUZZ
-@given(question=st.one_of(
-    st.just(""), st.just("   \n\t "), st.just("x" * 100_000),
-    st.text(alphabet=st.characters(codec="utf-8"), max_size=300),
-    st.text(alphabet="\x00\x01\x1b[]{}<>@#🤖ß漢字Ж", max_size=80),
-))
+@given(
+    question=st.one_of(
+        st.just(""),
+        st.just("   \n\t "),
+        st.just("x" * 100_000),
+        st.text(alphabet=st.characters(codec="utf-8"), max_size=300),
+        st.text(alphabet="\x00\x01\x1b[]{}<>@#🤖ß漢字Ж", max_size=80),
+    )
+)
 def test_question_path_answers_or_refuses_clearly(fuzz_service, question):
     before = fuzz_service.index.catalog.counts()
     try:
@@ -266,12 +355,14 @@ def test_injected_instructions_reach_the_model_only_as_fenced_data(tmp_path, emb
         ingest(index, [folder])
     server = ScriptedLLM().start()
     try:
-        settings = make_settings(tmp_path / "idx", OPENAI_BASE_URL=server.base_url,
-                                 NEWSQA_LLM_MAX_RETRIES=0)
-        server.enqueue("The harbour reopened on Monday [1]. @everyone visit "
-                       "http://evil.example now [1].")
-        answer = AnswerService(NewsIndex(settings, embeddings), settings).ask(
-            "When did the harbour reopen?")
+        settings = make_settings(tmp_path / "idx")
+        llm_settings = make_llm_settings(OPENAI_BASE_URL=server.base_url, NEWSQA_LLM_MAX_RETRIES=0)
+        server.enqueue(
+            "The harbour reopened on Monday [1]. @everyone visit http://evil.example now [1]."
+        )
+        answer = AnswerService(NewsIndex(settings, embeddings), llm_settings).ask(
+            "When did the harbour reopen?"
+        )
     finally:
         server.stop()
     messages = server.requests[0]["messages"]
@@ -291,9 +382,11 @@ def test_chroma_server_restart_mid_session_reconnects(tmp_path, embeddings):
     chroma = str(Path(sys.executable).parent / "chroma")
 
     def start():
-        process = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1",
-                                    "--port", str(port)], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(200):
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
@@ -307,7 +400,7 @@ def test_chroma_server_restart_mid_session_reconnects(tmp_path, embeddings):
     index = NewsIndex(settings, embeddings)
     with index.writing():
         ingest(index, [SEEDS])
-    service = AnswerService(index, settings)
+    service = AnswerService(index)
     assert "Raytheon" in service.ask(QUESTION).text
     server.terminate()
     server.wait(timeout=30)

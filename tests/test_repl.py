@@ -6,7 +6,7 @@ import subprocess
 import pexpect
 import pytest
 
-from tests.conftest import newsqa_command
+from tests.conftest import SUBPROCESS_TIMEOUT_S, newsqa_command
 
 PROMPT = "›"
 
@@ -16,8 +16,13 @@ def chat_env(cli_env, seed_index_dir, tmp_path):
     """A private copy of the seed index, so the REPL's history file lands in a tmp dir."""
     data = tmp_path / "chat-data"
     shutil.copytree(seed_index_dir, data)
-    cli_env.update(NEWSQA_DATA_DIR=str(data), TERM="xterm", COLUMNS="120", LINES="40",
-                   PROMPT_TOOLKIT_NO_CPR="1")
+    cli_env.update(
+        NEWSQA_DATA_DIR=str(data),
+        TERM="xterm",
+        COLUMNS="120",
+        LINES="40",
+        PROMPT_TOOLKIT_NO_CPR="1",
+    )
     cli_env.pop("NO_COLOR", None)
     return cli_env
 
@@ -25,8 +30,14 @@ def chat_env(cli_env, seed_index_dir, tmp_path):
 @pytest.fixture
 def chat(chat_env):
     command = newsqa_command()
-    child = pexpect.spawn(command[0], [*command[1:], "chat"], env=chat_env, encoding="utf-8",
-                          timeout=60, dimensions=(40, 120))
+    child = pexpect.spawn(
+        command[0],
+        [*command[1:], "chat"],
+        env=chat_env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 120),
+    )
     child.expect_exact("newsqa — 5 articles")
     child.expect_exact("Type /help for commands")
     child.expect(PROMPT)
@@ -45,10 +56,14 @@ def ask(child, line: str, *expected: str) -> str:
 def test_a_ten_step_session(chat):
     """Banner, answer with citation, /sources, /why, /filter, /k, history recall, /new,
     Ctrl-C during an answer, Ctrl-D."""
-    ask(chat, "Which company makes the Tomahawk missiles?", "Raytheon", "[1]",
-        "000_819f83673a16a71b.txt")
-    ask(chat, "/sources", "│", "representatives from Raytheon",
-        "of the article body")
+    ask(
+        chat,
+        "Which company makes the Tomahawk missiles?",
+        "Raytheon",
+        "[1]",
+        "000_819f83673a16a71b.txt",
+    )
+    ask(chat, "/sources", "│", "representatives from Raytheon", "of the article body")
     ask(chat, "/why", "found by", "salient terms")
     ask(chat, "/filter source=004_*", "filter: source=004_*")
     ask(chat, "Which news agency reported on the Tuesday Oval Office meeting?", "Anadolu")
@@ -91,9 +106,13 @@ def test_follow_up_question_uses_the_conversation(chat):
 def test_piped_stdin_answers_each_line_without_prompt_noise(chat_env):
     command = newsqa_command()
     result = subprocess.run(
-        [*command, "chat"], env={**chat_env, "NO_COLOR": "1"}, capture_output=True, text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
+        args=[*command, "chat"],
+        env={**chat_env, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
         input="Which company makes the Tomahawk missiles?\n/k 2\n"
-              "What is the capital of Australia?\n",
+        "What is the capital of Australia?\n",
     )
     assert result.returncode == 0, result.stderr
     assert "Raytheon" in result.stdout and "[1]" in result.stdout

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.evidence import TextTerms, stem
-from bot.places import is_region
-from bot.question import (
+from bot.answering.evidence import TextTerms, stem
+from bot.answering.places import is_region
+from bot.answering.question import (
     DATE,
     DURATION,
     MONEY,
@@ -111,8 +111,14 @@ class Evidence:
     def best_in(self, hit: Hit) -> float:
         """The best sentence score inside a chunk (a chunk without prose scores nothing)."""
         chunk = hit.chunk
-        return max((c.score for c in self.candidates if c.doc_id == chunk.doc_id
-                    and c.start >= chunk.start and c.end <= chunk.end), default=-1.0)
+        return max(
+            (
+                c.score
+                for c in self.candidates
+                if c.doc_id == chunk.doc_id and c.start >= chunk.start and c.end <= chunk.end
+            ),
+            default=-1.0,
+        )
 
 
 class ExtractiveAnswerer:
@@ -134,17 +140,25 @@ class ExtractiveAnswerer:
         """Chunks ordered by their best sentence, the fused retrieval rank breaking ties: a
         chunk holding one sentence that answers beats one that is merely on topic."""
         order = {id(h): i for i, h in enumerate(hits)}
-        return sorted(hits, key=lambda h: (-evidence.best_in(h) - 0.02 / (1 + order[id(h)])))
+        return sorted(hits, key=lambda h: -evidence.best_in(h) - 0.02 / (1 + order[id(h)]))
 
-    def pick(self, question: Question, evidence: Evidence, allowed_docs: set[str],
-             already_said: str = "") -> list[Pick]:
+    def pick(
+        self, question: Question, evidence: Evidence, allowed_docs: set[str], already_said: str = ""
+    ) -> list[Pick]:
         """The best answer spans, best first; empty when nothing scores as an answer. Sentences
         in `already_said` (the previous answer, for a follow-up) are not repeated."""
-        ranked = sorted((c for c in evidence.candidates
-                         if c.doc_id in allowed_docs and c.text not in already_said
-                         and (c.focus_hit or question.focus not in STRICT_FOCUS)
-                         and c.names_role),
-                        key=lambda c: c.score, reverse=True)
+        ranked = sorted(
+            (
+                c
+                for c in evidence.candidates
+                if c.doc_id in allowed_docs
+                and c.text not in already_said
+                and (c.focus_hit or question.focus not in STRICT_FOCUS)
+                and c.names_role
+            ),
+            key=lambda c: c.score,
+            reverse=True,
+        )
         if not ranked:
             return []
         best = ranked[0]
@@ -206,8 +220,11 @@ class ExtractiveAnswerer:
         for c in candidates:
             doc_spans = spans[c.doc_id]
             before = bodies[c.doc_id][slice(*doc_spans[c.index - 1])] if c.index > 0 else ""
-            after = (bodies[c.doc_id][slice(*doc_spans[c.index + 1])]
-                     if c.index + 1 < len(doc_spans) else "")
+            after = (
+                bodies[c.doc_id][slice(*doc_spans[c.index + 1])]
+                if c.index + 1 < len(doc_spans)
+                else ""
+            )
             neighbours.append((before, after))
         articles = {doc: TextTerms(body) for doc, body in bodies.items()}
         # "says Stephen Dyer, director of UKIF" answers a question about the UK Internet Forum.
@@ -224,10 +241,22 @@ class ExtractiveAnswerer:
             named = {t for t in names if article.has_word(t)}
             own = TextTerms(spelled_out(c.text, acronyms[c.doc_id]))
             around = TextTerms(spelled_out(f"{before} {c.text} {after}", acronyms[c.doc_id]))
-            lexical = sum(w if own.has_word(t) else NAMED_SHARE * w for t, w in weights.items()
-                          if t in named or own.has_word(t)) / total
-            context = sum(w if around.has_word(t) else NAMED_SHARE * w for t, w in weights.items()
-                          if t in named or around.has_word(t)) / total
+            lexical = (
+                sum(
+                    w if own.has_word(t) else NAMED_SHARE * w
+                    for t, w in weights.items()
+                    if t in named or own.has_word(t)
+                )
+                / total
+            )
+            context = (
+                sum(
+                    w if around.has_word(t) else NAMED_SHARE * w
+                    for t, w in weights.items()
+                    if t in named or around.has_word(t)
+                )
+                / total
+            )
             # What the sentence and its neighbours say themselves: the bar for being an answer.
             literal = sum(w for t, w in weights.items() if around.has_word(t)) / total
             strength = focus_strength(question, c.text, question_words, articles[c.doc_id])
@@ -239,21 +268,35 @@ class ExtractiveAnswerer:
             if question.context:  # a follow-up stays with what the earlier answer was about
                 shared = sum(map(own.has_word, question.context)) / len(question.context)
                 in_article = sum(map(articles[c.doc_id].has_word, question.context)) / len(
-                    question.context)
+                    question.context
+                )
                 c.score += 0.2 * in_article + 0.5 * shared
         # Embedding is most of an answer's time, so only sentences that could be picked (enough
         # of the question around them) or that sit in the best fused chunks are compared.
-        compared = [i for i, c in enumerate(candidates)
-                    if c.coverage >= MIN_COVERAGE or c.rank <= ALWAYS_COMPARED_RANK]
-        leaning = [adds_question_words(weights, neighbours[i][0], candidates[i].text)
-                   for i in compared]
-        similarity = self._similarity(question.text, [candidates[i] for i in compared],
-                                      [neighbours[i] for i in compared], leaning)
+        compared = [
+            i
+            for i, c in enumerate(candidates)
+            if c.coverage >= MIN_COVERAGE or c.rank <= ALWAYS_COMPARED_RANK
+        ]
+        leaning = [
+            adds_question_words(weights, neighbours[i][0], candidates[i].text) for i in compared
+        ]
+        similarity = self._similarity(
+            question.text,
+            [candidates[i] for i in compared],
+            [neighbours[i] for i in compared],
+            leaning,
+        )
         for i, sim in zip(compared, similarity, strict=True):
             candidates[i].score += float(sim)
 
-    def _similarity(self, question: str, candidates: list[Candidate],
-                    neighbours: list[tuple[str, str]], leaning: list[bool]) -> np.ndarray:
+    def _similarity(
+        self,
+        question: str,
+        candidates: list[Candidate],
+        neighbours: list[tuple[str, str]],
+        leaning: list[bool],
+    ) -> np.ndarray:
         """Cosine of each sentence to the question, or of the sentence read with the one before
         it (minus a small margin) when that is closer: answers often lean on the sentence before
         ('The meeting, reported by Anadolu Agency, ...'). The pair is embedded as text; the mean
@@ -273,6 +316,7 @@ class ExtractiveAnswerer:
     def _idf(self, terms: list[str]) -> dict[str, float]:
         total = max(self.catalog.counts()["chunks"], 1)
         return {t: math.log(1 + total / (1 + self.catalog.chunk_frequency(t))) for t in terms}
+
 
 def adds_question_words(weights: dict[str, float], before: str, sentence: str) -> bool:
     """Whether the sentence before holds a question word the sentence lacks: only then can
@@ -313,8 +357,11 @@ def person_name(entity: str) -> bool:
     run = 0
     for token in tokens:
         possessive = re.search(r"[’']s$", token)
-        run = run + 1 if (token[:1].isupper() and not possessive
-                          and re.sub(r"[-’']", "", token).isalpha()) else 0
+        run = (
+            run + 1
+            if (token[:1].isupper() and not possessive and re.sub(r"[-’']", "", token).isalpha())
+            else 0
+        )
         if run >= 2:
             return True
     return False
@@ -327,8 +374,9 @@ def counts(after_number: str, unit: list[str]) -> bool:
     return any(stem(w) in following for w in unit)
 
 
-def focus_strength(question: Question, sentence: str, question_words: set[str],
-                   article: TextTerms) -> float:
+def focus_strength(
+    question: Question, sentence: str, question_words: set[str], article: TextTerms
+) -> float:
     """How well the sentence holds the kind of thing the question asks for, beyond the
     question's own words: 1 for a rare new name, less for one the article repeats, 0 for none."""
     focus = question.focus
@@ -337,21 +385,25 @@ def focus_strength(question: Question, sentence: str, question_words: set[str],
     if focus == "money":
         if any(kind & question_words and not said.search(sentence) for kind, said in MONEY_KINDS):
             return 0.0
-        return float(any(m.group(0).lower() not in question.text.lower()
-                         for m in MONEY.finditer(sentence)))
+        return float(
+            any(m.group(0).lower() not in question.text.lower() for m in MONEY.finditer(sentence))
+        )
     if focus == "number" and TIME_QUESTION.search(question.text):
         return float(any(m.group(0) not in question.text for m in TIME_VALUE.finditer(sentence)))
     if focus == "number" and RATE_QUESTION.search(question.text):
-        return float(any(m.group(0) not in question.text and says_rate(question, sentence, m)
-                         for m in PERCENTAGE.finditer(sentence)))
+        return float(
+            any(
+                m.group(0) not in question.text and says_rate(question, sentence, m)
+                for m in PERCENTAGE.finditer(sentence)
+            )
+        )
     if focus == "number":
         new = [m for m in NUMBER.finditer(sentence) if m.group(0).lower() not in question_words]
         if not new or not question.unit:
             return float(bool(new))
-        return float(any(counts(sentence[m.end():], question.unit) for m in new))
+        return float(any(counts(sentence[m.end() :], question.unit) for m in new))
     if focus == "date":
-        return float(any(m.group(0).lower() not in question_words
-                         for m in DATE.finditer(sentence)))
+        return float(any(m.group(0).lower() not in question_words for m in DATE.finditer(sentence)))
     if focus in {"person", "place", "organisation", "settlement"}:
         best = 0.0
         found = places(sentence) if focus == "settlement" else entities(sentence)
@@ -360,7 +412,8 @@ def focus_strength(question: Question, sentence: str, question_words: set[str],
             if not names or all(n in question_words for n in names):
                 continue
             if (focus == "person" and not person_name(entity)) or (
-                    focus == "settlement" and is_region(entity)):
+                focus == "settlement" and is_region(entity)
+            ):
                 continue
             mentions = max(article.lower.count(names[-1]), 1)
             best = max(best, 1.0 / (1.0 + math.log(mentions)))
@@ -371,8 +424,9 @@ def focus_strength(question: Question, sentence: str, question_words: set[str],
 def places(sentence: str) -> list[str]:
     """Names that stand where a place does: 'the factory in Trollhaettan', 'talks at Camp
     David'. 'General Motors' heading a sentence is not one, nor is 'in August'."""
-    return [m.group(1) for m in PLACE.finditer(sentence)
-            if m.group(1).lower() not in NOT_NAME_WORDS]
+    return [
+        m.group(1) for m in PLACE.finditer(sentence) if m.group(1).lower() not in NOT_NAME_WORDS
+    ]
 
 
 def says_rate(question: Question, sentence: str, percentage: re.Match) -> bool:

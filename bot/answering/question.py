@@ -14,19 +14,47 @@ from dataclasses import dataclass, field
 from retrieval.terms import WORD, content_words
 
 DEMONYMS = {
-    "american": ["us", "america", "united states", "u.s"], "americans": ["us", "america"],
-    "ukrainian": ["ukraine"], "ukrainians": ["ukraine"], "russian": ["russia", "moscow"],
-    "russians": ["russia"], "chinese": ["china", "beijing"], "israeli": ["israel"],
-    "israelis": ["israel"], "palestinian": ["palestine", "palestinians"], "iranian": ["iran"],
-    "european": ["europe", "eu"], "europeans": ["europe"], "british": ["britain", "uk"],
-    "saudi": ["saudi arabia"], "qatari": ["qatar"], "turkish": ["turkey"],
-    "egyptian": ["egypt"], "french": ["france"], "german": ["germany"], "japanese": ["japan"],
-    "indian": ["india"], "korean": ["korea"], "syrian": ["syria"], "iraqi": ["iraq"],
-    "afghan": ["afghanistan"], "venezuelan": ["venezuela"], "argentine": ["argentina"],
-    "argentinian": ["argentina"], "lebanese": ["lebanon"], "yemeni": ["yemen"],
-    "scottish": ["scotland"], "welsh": ["wales"], "irish": ["ireland"], "english": ["england"],
-    "australian": ["australia"], "canadian": ["canada"], "mexican": ["mexico"],
-    "italian": ["italy"], "spanish": ["spain"], "dutch": ["netherlands", "holland"],
+    "american": ["us", "america", "united states", "u.s"],
+    "americans": ["us", "america"],
+    "ukrainian": ["ukraine"],
+    "ukrainians": ["ukraine"],
+    "russian": ["russia", "moscow"],
+    "russians": ["russia"],
+    "chinese": ["china", "beijing"],
+    "israeli": ["israel"],
+    "israelis": ["israel"],
+    "palestinian": ["palestine", "palestinians"],
+    "iranian": ["iran"],
+    "european": ["europe", "eu"],
+    "europeans": ["europe"],
+    "british": ["britain", "uk"],
+    "saudi": ["saudi arabia"],
+    "qatari": ["qatar"],
+    "turkish": ["turkey"],
+    "egyptian": ["egypt"],
+    "french": ["france"],
+    "german": ["germany"],
+    "japanese": ["japan"],
+    "indian": ["india"],
+    "korean": ["korea"],
+    "syrian": ["syria"],
+    "iraqi": ["iraq"],
+    "afghan": ["afghanistan"],
+    "venezuelan": ["venezuela"],
+    "argentine": ["argentina"],
+    "argentinian": ["argentina"],
+    "lebanese": ["lebanon"],
+    "yemeni": ["yemen"],
+    "scottish": ["scotland"],
+    "welsh": ["wales"],
+    "irish": ["ireland"],
+    "english": ["england"],
+    "australian": ["australia"],
+    "canadian": ["canada"],
+    "mexican": ["mexico"],
+    "italian": ["italy"],
+    "spanish": ["spain"],
+    "dutch": ["netherlands", "holland"],
 }
 QUESTION_WORDS = frozenset(
     """what which who whom whose where when why how is are was were do does did can could should
@@ -50,9 +78,12 @@ ROLES = {
     "chair": ["chair", "chairman", "chairwoman"],
     "spokesman": ["spokesman", "spokeswoman", "spokesperson"],
     "spokeswoman": ["spokesman", "spokeswoman", "spokesperson"],
-    **{role: [role] for role in """mayor director chairman chairwoman president governor manager
+    **{
+        role: [role]
+        for role in """mayor director chairman chairwoman president governor manager
        coach captain editor secretary minister chancellor commissioner ambassador founder owner
-       presenter producer officer executive treasurer""".split()},
+       presenter producer officer executive treasurer""".split()
+    },
 }
 RANK_MODIFIERS = frozenset({"vice", "deputy", "assistant", "acting", "interim", "shadow"})
 WHO_IS = re.compile(r"^\s*who (?:is|was|are|were)\b", re.I)
@@ -69,9 +100,13 @@ RATE_QUESTION = re.compile(r"\b(?:rates?|percentage|per ?cent)\b", re.I)
 PERCENTAGE = re.compile(r"\d[\d.,]*\s?(?:%|per ?cent\b|percent\b)", re.I)
 # "What was McIlroy's time?" wants a time ("1:46.68", "46.68 seconds"), not "the 800m".
 TIME_QUESTION = re.compile(
-    r"\bwhat (?:is|was|were) (?:the )?(?:(?:[\w-]+ )?[\w-]+[’']s )?(?:\w+ )?time\b", re.I)
-TIME_VALUE = re.compile(r"\b\d+:\d{2}(?:\.\d+)?\b|\b\d+(?:\.\d+)?\s?(?:secs?|seconds?|mins?|"
-                        r"minutes?|hrs?|hours?|s)\b", re.I)
+    r"\bwhat (?:is|was|were) (?:the )?(?:(?:[\w-]+ )?[\w-]+[’']s )?(?:\w+ )?time\b", re.I
+)
+TIME_VALUE = re.compile(
+    r"\b\d+:\d{2}(?:\.\d+)?\b|\b\d+(?:\.\d+)?\s?(?:secs?|seconds?|mins?|"
+    r"minutes?|hrs?|hours?|s)\b",
+    re.I,
+)
 NUMBER = re.compile(r"(?:\$|£|€)?\d[\d.,]*%?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 AUXILIARY = r"(?:did|do|does|were|was|are|is|have|has|had|will|would|could|can|should|must)"
 COUNTED_UP_TO_VERB = re.compile(rf"\bhow many\s+((?:[\w’'-]+\s+){{1,6}}?){AUXILIARY}\b", re.I)
@@ -89,46 +124,87 @@ MONEY = re.compile(
     r"francs?|pence)\b",
     re.I,
 )
-MONEY_VERBS = (r"pay|paid|pays|cost|costs|spend|spent|earn|earns|earned|bid|charge|charged|fine|"
-               r"fined|worth|raise|raised|invest|invested|claim|claiming|claimed|owe|owes|sell for|"
-               r"sold for|buy for|bought for|lose|lost")
+MONEY_VERBS = (
+    r"pay|paid|pays|cost|costs|spend|spent|earn|earns|earned|bid|charge|charged|fine|"
+    r"fined|worth|raise|raised|invest|invested|claim|claiming|claimed|owe|owes|sell for|"
+    r"sold for|buy for|bought for|lose|lost"
+)
 
 # A sum of money answers "what weekly wage" only when the sentence says it is one: an "£8m bid"
 # for the player is not his wage. Kinds news words many ways (a fee, a price) are not listed.
 MONEY_KINDS = (
-    (frozenset({"wage", "wages", "salary", "salaries"}),
-     re.compile(r"\b(?:wages?|salar(?:y|ies)|earn(?:s|ing|ings)?|a week|per week|weekly|a year|"
-                r"per year|per annum|pay packet|contract)\b", re.I)),
+    (
+        frozenset({"wage", "wages", "salary", "salaries"}),
+        re.compile(
+            r"\b(?:wages?|salar(?:y|ies)|earn(?:s|ing|ings)?|a week|per week|weekly|a year|"
+            r"per year|per annum|pay packet|contract)\b",
+            re.I,
+        ),
+    ),
     (frozenset({"fine", "fines"}), re.compile(r"\b(?:fine|fines|fined|penalty)\b", re.I)),
-    (frozenset({"damages", "compensation"}),
-     re.compile(r"\b(?:damages|compensat\w*|awarded)\b", re.I)),
+    (
+        frozenset({"damages", "compensation"}),
+        re.compile(r"\b(?:damages|compensat\w*|awarded)\b", re.I),
+    ),
 )
 
 FOCUS_PATTERNS = (
     ("duration", re.compile(r"\bhow long\b", re.I)),
-    ("money", re.compile(rf"\bwhat (?:[\w-]+ )?(?:fee|fine|price|wage|salary|bid|cost|damages|"
-                         rf"bill|sum)\b|\bhow much\b.*\b(?:{MONEY_VERBS})\b", re.I)),
-    ("number", re.compile(r"\bhow (?:many|much|big|large|high|low|far|old)\b|\bwhat (?:percentage|"
-                          r"share|amount|number|proportion|price|level|rate|score|size|fee|"
-                          r"figure|total|sum|value)\b|"
-                          # "What was McIlroy's time", "what is the range of the missiles"
-                          r"\bwhat (?:is|was|are|were) (?:the )?(?:(?:[\w-]+ )?[\w-]+[’']s )?"
-                          r"(?:percentage|share|amount|number|proportion|level|rate|score|size|"
-                          r"figure|total|value|range|time|population|age|height|length|"
-                          r"distance)\b", re.I)),
+    (
+        "money",
+        re.compile(
+            rf"\bwhat (?:[\w-]+ )?(?:fee|fine|price|wage|salary|bid|cost|damages|"
+            rf"bill|sum)\b|\bhow much\b.*\b(?:{MONEY_VERBS})\b",
+            re.I,
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\bhow (?:many|much|big|large|high|low|far|old)\b|\bwhat (?:percentage|"
+            r"share|amount|number|proportion|price|level|rate|score|size|fee|"
+            r"figure|total|sum|value)\b|"
+            # "What was McIlroy's time", "what is the range of the missiles"
+            r"\bwhat (?:is|was|are|were) (?:the )?(?:(?:[\w-]+ )?[\w-]+[’']s )?"
+            r"(?:percentage|share|amount|number|proportion|level|rate|score|size|"
+            r"figure|total|value|range|time|population|age|height|length|"
+            r"distance)\b",
+            re.I,
+        ),
+    ),
     ("date", re.compile(r"\bwhen\b|\bwhat (?:day|date|year|month|time)\b", re.I)),
     # "which town": a town or city, so "in Sweden" is not an answer.
-    ("settlement", re.compile(r"\b(?:which|what) (?:\w+ )?(?:city|cities|towns?|villages?)\b",
-                              re.I)),
+    (
+        "settlement",
+        re.compile(r"\b(?:which|what) (?:\w+ )?(?:city|cities|towns?|villages?)\b", re.I),
+    ),
     # "which French side", "which US company": one word may stand before the type noun.
-    ("place", re.compile(r"\bwhere\b|\b(?:which|what) (?:\w+ )?(?:country|countries|city|"
-                         r"cities|place|region|state|territory|town|venue)\b", re.I)),
-    ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\b(?:which|what) (?:\w+ )?(?:envoy|"
-                          r"official|person|spokesman|spokeswoman|minister|leader|player|man|"
-                          r"woman)\b|\bname of\b", re.I)),
-    ("organisation", re.compile(r"\b(?:which|what) (?:\w+ )?(?:company|companies|firm|group|"
-                                r"agency|body|organi[sz]ation|news agency|team|side|club|"
-                                r"intermediaries|party|bank|network)\b", re.I)),
+    (
+        "place",
+        re.compile(
+            r"\bwhere\b|\b(?:which|what) (?:\w+ )?(?:country|countries|city|"
+            r"cities|place|region|state|territory|town|venue)\b",
+            re.I,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"\bwho\b|\bwhom\b|\bwhose\b|\b(?:which|what) (?:\w+ )?(?:envoy|"
+            r"official|person|spokesman|spokeswoman|minister|leader|player|man|"
+            r"woman)\b|\bname of\b",
+            re.I,
+        ),
+    ),
+    (
+        "organisation",
+        re.compile(
+            r"\b(?:which|what) (?:\w+ )?(?:company|companies|firm|group|"
+            r"agency|body|organi[sz]ation|news agency|team|side|club|"
+            r"intermediaries|party|bank|network)\b",
+            re.I,
+        ),
+    ),
 )
 
 
@@ -154,8 +230,14 @@ class Question:
 
 def analyse(question: str) -> Question:
     """Split a question into what must be found in the evidence and what it asks for."""
-    return Question(question, salient_terms(question), focus_free_content(question),
-                    question_focus(question), counted_unit(question), asked_roles(question))
+    return Question(
+        question,
+        salient_terms(question),
+        focus_free_content(question),
+        question_focus(question),
+        counted_unit(question),
+        asked_roles(question),
+    )
 
 
 def asked_roles(question: str) -> list[list[str]]:
@@ -172,8 +254,11 @@ def asked_roles(question: str) -> list[list[str]]:
 def question_focus(question: str) -> str | None:
     """The kind of answer asked for, from the earliest focus phrase: "Which team did Boro beat
     ... when Morrison scored?" asks for a team, not a date."""
-    found = [(match.start(), order, name) for order, (name, pattern) in enumerate(FOCUS_PATTERNS)
-             if (match := pattern.search(question))]
+    found = [
+        (match.start(), order, name)
+        for order, (name, pattern) in enumerate(FOCUS_PATTERNS)
+        if (match := pattern.search(question))
+    ]
     return min(found)[2] if found else None
 
 
@@ -198,8 +283,9 @@ def focus_free_content(question: str) -> list[str]:
             return f"{match.group(1)} {second}"
         return match.group(0)
 
-    stripped = re.sub(r"\bhow (?:long|many|much|big|large|high|far|old)\b", "", question,
-                      flags=re.I)
+    stripped = re.sub(
+        r"\bhow (?:long|many|much|big|large|high|far|old)\b", "", question, flags=re.I
+    )
     stripped = re.sub(r"\b(which|what) (\w+)(?: (\w+))?", drop_type_nouns, stripped, flags=re.I)
     return list(dict.fromkeys(content_words(stripped)))
 

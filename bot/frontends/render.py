@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.console import Console
 from rich.text import Text
 
-from bot.answer import Answer, Source
+from bot.answering.answer import MARKER, Answer, Source
 
-MARKER = re.compile(r"(\[\d+\])")
+
+def report_lines(report, summary: bool = True) -> list[str]:
+    """An ingest report as every front end shows it: each skipped input and each note on its
+    own line, then (unless the caller prints it itself) the summary."""
+    lines = [f"{kind} {name}: {reason}" for kind, name, reason in report.problems()]
+    return [*lines, report.summary()] if summary else lines
+
+
+def print_report(console: Console, report, summary: bool = True) -> None:
+    for line in report_lines(report, summary):
+        console.print(Text(line, style="yellow" if not line[:1].isdigit() else ""))
 
 
 def styled_answer(text: str) -> Text:
     """The answer text with its citation markers highlighted."""
-    result = Text()
-    for part in MARKER.split(text):
-        result.append(part, style="bold cyan" if MARKER.fullmatch(part) else "")
+    result = Text(text)
+    for match in MARKER.finditer(text):
+        result.stylize("bold cyan", match.start(), match.end())
     return result
 
 
@@ -33,7 +41,7 @@ def print_answer(console: Console, answer: Answer, markdown: bool = False) -> No
     if markdown and console.is_terminal:
         from rich.markdown import Markdown  # markdown-it costs 0.2 s; only LLM answers need it
 
-        console.print(Markdown(MARKER.sub(r"**\1**", answer.text)))
+        console.print(Markdown(MARKER.sub(r"**[\1]**", answer.text)))
     else:
         console.print(styled_answer(answer.text))
     if answer.sources:
@@ -56,8 +64,9 @@ def print_sources(console: Console, answer: Answer | None) -> None:
         for line in source.quote.splitlines():
             if line.strip():
                 console.print(Text(f"    │ {line}", style="italic"))
-        console.print(Text(f"    characters {source.start}-{source.end} of the article body",
-                           style="dim"))
+        console.print(
+            Text(f"    characters {source.start}-{source.end} of the article body", style="dim")
+        )
 
 
 def print_retrieved(console: Console, answer: Answer | None) -> None:
@@ -67,15 +76,21 @@ def print_retrieved(console: Console, answer: Answer | None) -> None:
         return
     for n, chunk in enumerate(answer.retrieved, 1):
         ranks = ", ".join(
-            f"{name} #{rank}" for name, rank in (("dense", chunk.dense_rank),
-                                                 ("bm25", chunk.lexical_rank)) if rank
+            f"{name} #{rank}"
+            for name, rank in (("dense", chunk.dense_rank), ("bm25", chunk.lexical_rank))
+            if rank
         )
         console.print(Text(f"{n}. {chunk.doc_id} — {chunk.title}", style="bold"))
-        console.print(Text(f"   score {chunk.score:.4f} · found by {chunk.found_by} ({ranks})",
-                           style="dim"))
-        console.print(Text("   " + chunk.text[:300].replace("\n", " ")
-                           + ("…" if len(chunk.text) > 300 else "")))
+        console.print(
+            Text(f"   score {chunk.score:.4f} · found by {chunk.found_by} ({ranks})", style="dim")
+        )
+        console.print(
+            Text(
+                "   " + chunk.text[:300].replace("\n", " ") + ("…" if len(chunk.text) > 300 else "")
+            )
+        )
     for check in answer.checks:
         mark = "✓" if check.passed else "✗"
-        console.print(Text(f"{mark} {check.name}: {check.detail}",
-                           style="green" if check.passed else "red"))
+        console.print(
+            Text(f"{mark} {check.name}: {check.detail}", style="green" if check.passed else "red")
+        )

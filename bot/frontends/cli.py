@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import sys
 import threading
@@ -12,20 +11,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from retrieval.errors import NewsQAError
-from retrieval.settings import Settings
+from bot.answering.settings import LLMSettings
+from retrieval.errors import NewsQAError, SettingsError
+from retrieval.settings import RetrievalSettings, load_settings
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Ask questions about news articles; every claim is cited to its source.",
 )
-console = Console()
+# Piped output is never hard-wrapped: a script reading it gets whole lines.
+console = Console(soft_wrap=not sys.stdout.isatty())
 errors = Console(stderr=True, soft_wrap=True)  # one line per message, however long
 state = {"debug": False}
 
@@ -39,26 +40,26 @@ def main(
 
 
 def fail(exc: Exception) -> None:
-    """One clean line for an expected failure (a traceback only with --debug)."""
+    """One clean line for an expected failure (a traceback only with --debug). A bad setting
+    exits 2, like a bad command-line option; everything else 1."""
     if state["debug"]:
         raise exc
     errors.print(f"[red]error:[/red] {exc}", highlight=False)
-    raise typer.Exit(1)
+    raise typer.Exit(2 if isinstance(exc, SettingsError) else 1)
 
 
-def open_index(settings: Settings | None = None):
+def settings_of(cls):
+    """A component's settings; a bad value ends the command with one line."""
+    try:
+        return load_settings(cls)
+    except SettingsError as exc:
+        fail(exc)
+
+
+def open_index(settings: RetrievalSettings | None = None):
     from retrieval.index import NewsIndex
 
-    return NewsIndex(settings or Settings())
-
-
-def exit_read_only() -> NoReturn:
-    """End a command that wrote nothing without interpreter finalisation: tearing down the ONNX
-    session and chromadb's native bindings takes 0.3 s, a sixth of `newsqa ask`."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    logging.shutdown()
-    os._exit(0)
+    return NewsIndex(settings or settings_of(RetrievalSettings))
 
 
 @contextmanager
@@ -99,6 +100,7 @@ def ingest(
         TimeElapsedColumn,
     )
 
+    from bot.frontends.render import print_report
     from retrieval.ingest import ingest as run_ingest
     from retrieval.ingest import rebuild as drop_index
 
@@ -108,9 +110,13 @@ def ingest(
             if rebuild:
                 drop_index(index)
             with Progress(
-                TextColumn("[progress.description]{task.description}"), BarColumn(),
-                MofNCompleteColumn(), TimeElapsedColumn(), console=errors,
-                transient=True, disable=quiet,
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=errors,
+                transient=True,
+                disable=quiet,
             ) as bar:
                 task = bar.add_task("ingesting", total=None)
 
@@ -118,16 +124,14 @@ def ingest(
                     bar.update(task, completed=done, total=total, description=name[-40:])
 
                 with shutdown_requested() as stopping:
-                    report = run_ingest(index, paths, prune=prune, progress=progress,
-                                        stop=stopping.is_set)
+                    report = run_ingest(
+                        index, paths, prune=prune, progress=progress, stop=stopping.is_set
+                    )
     except NewsQAError as exc:
         fail(exc)
     finally:
         index.close()
-    for name, reason in report.skipped:
-        errors.print(f"[yellow]skipped[/yellow] {name}: {reason}", highlight=False)
-    for name, note in report.notes:
-        errors.print(f"[yellow]note[/yellow] {name}: {note}", highlight=False)
+    print_report(errors, report, summary=False)
     if not quiet or report.added or report.updated or report.pruned:
         console.print(f"{report.summary()} → {index.data_dir}", highlight=False)
     if report.stopped_early:
@@ -141,8 +145,9 @@ def ingest(
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("-k", help="How many chunks.")] = 5,
-    filter_: Annotated[str, typer.Option("--filter", help="e.g. 'source=politics/* "
-                                         "since=2025-01-01'")] = "",
+    filter_: Annotated[
+        str, typer.Option("--filter", help="e.g. 'source=politics/* since=2025-01-01'")
+    ] = "",
 ) -> None:
     """Show the best-matching chunks with their source, title and score."""
     from retrieval.search import Retriever, SearchFilter
@@ -154,8 +159,11 @@ def search(
     except NewsQAError as exc:
         fail(exc)
     for n, hit in enumerate(result.hits, 1):
-        console.print(f"[bold]{n}. {hit.chunk.doc_id}[/bold] — {hit.chunk.title} "
-                      f"[dim](score {hit.score:.4f}, {hit.found_by})[/dim]", highlight=False)
+        console.print(
+            f"[bold]{n}. {hit.chunk.doc_id}[/bold] — {hit.chunk.title} "
+            f"[dim](score {hit.score:.4f}, {hit.found_by})[/dim]",
+            highlight=False,
+        )
         console.print("   " + hit.chunk.text[:400].replace("\n", " "), highlight=False)
 
 
@@ -167,29 +175,33 @@ def ask(
     filter_: Annotated[str, typer.Option("--filter", help="e.g. 'outlet=CNN'")] = "",
 ) -> None:
     """Answer one question with cited sources."""
+    llm_settings = settings_of(LLMSettings)
     index = open_index()
     index.warm_up_in_background()
-    from bot.render import print_answer
-    from bot.service import AnswerService
+    from bot.answering.service import AnswerService
+    from bot.frontends.render import print_answer
     from retrieval.search import SearchFilter
 
     try:
-        answer = AnswerService(index).ask(question, k=k, where=SearchFilter.parse(filter_))
+        answer = AnswerService(index, llm_settings).ask(
+            question, k=k, where=SearchFilter.parse(filter_)
+        )
     except NewsQAError as exc:
         fail(exc)
+    finally:
+        index.close()
     if as_json:
         sys.stdout.write(json.dumps(asdict(answer), ensure_ascii=False, indent=2) + "\n")
     else:
         print_answer(console, answer)
-    exit_read_only()
 
 
 @app.command()
 def chat() -> None:
     """Chat in the terminal: follow-up questions, /sources, /why, /filter and more."""
-    from bot.repl import run_repl
+    from bot.frontends.repl import run_repl
 
-    run_repl(Settings(), debug=state["debug"])
+    run_repl(settings_of(RetrievalSettings), settings_of(LLMSettings), debug=state["debug"])
 
 
 @app.command()
@@ -198,12 +210,11 @@ def stats() -> None:
     index = open_index()
     try:
         index.require()
-        counts = index.catalog.counts()
+        console.print(index.describe(), highlight=False)
     except NewsQAError as exc:
         fail(exc)
-    console.print(f"{counts['documents']} documents ({counts['aliases']} duplicates as aliases), "
-                  f"{counts['chunks']} chunks, model {index.store.model_name}, store "
-                  f"{index.settings.chroma_url or index.data_dir}", highlight=False)
+    finally:
+        index.close()
 
 
 @app.command("eval")
@@ -213,16 +224,18 @@ def evaluate(
     mode: Annotated[str, typer.Option(help="extractive or llm")] = "extractive",
     k: Annotated[str, typer.Option("--k", help="Cut-offs for answer@k and source@k.")] = "1,4,8",
     out: Annotated[Path, typer.Option(help="Where the report goes.")] = Path("reports/eval"),
-    data_dir: Annotated[Path | None, typer.Option(help="Index to build or reuse; by default "
-                                                  "one per set of corpora.")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Index to build or reuse; by default one per set of corpora."),
+    ] = None,
     peers: Annotated[bool, typer.Option(help="Also measure the peer recipes.")] = True,
 ) -> None:
     """Measure retrieval and answers on QA files, next to the peers."""
     import hashlib
 
-    from bot.evaluation import Evaluation, load_qa, write_report
-    from bot.peers import PeerIndex
-    from bot.service import AnswerService
+    from bot.answering.service import AnswerService
+    from bot.evaluation.harness import Evaluation, load_qa, write_report
+    from bot.evaluation.peers import PeerIndex
     from retrieval.ingest import ingest as run_ingest
 
     try:
@@ -238,7 +251,8 @@ def evaluate(
     except NewsQAError as exc:
         fail(exc)
     key = hashlib.sha1("|".join(sorted(str(c.resolve()) for c in corpus)).encode()).hexdigest()
-    settings = Settings()
+    settings = settings_of(RetrievalSettings)
+    llm_settings = settings_of(LLMSettings)
     settings.data_dir = data_dir or settings.data_dir / f"eval-{key[:10]}"
     index = open_index(settings)
     try:
@@ -248,24 +262,28 @@ def evaluate(
         peer_index = PeerIndex(index) if peers else None
         if peer_index:
             peer_index.build()
-        evaluation = Evaluation(AnswerService(index, settings), peer_index, ks, mode)
+        evaluation = Evaluation(AnswerService(index, llm_settings), peer_index, ks, mode)
         summaries, records = {}, {}
         for stem, items in qa_sets.items():
             summaries[stem], records[stem] = evaluation.run_set(items)
     except NewsQAError as exc:
         fail(exc)
     counts = index.catalog.counts()
-    context = (f"Corpora: {', '.join(map(str, corpus))} ({counts['documents']} documents, "
-               f"{counts['aliases']} duplicates kept as aliases, {counts['chunks']} chunks). "
-               f"Mode: {mode}. Embeddings: {index.store.model_name}.")
+    context = (
+        f"Corpora: {', '.join(map(str, corpus))} ({counts['documents']} documents, "
+        f"{counts['aliases']} duplicates kept as aliases, {counts['chunks']} chunks). "
+        f"Mode: {mode}. Embeddings: {index.store.model_name}."
+    )
     write_report(out, summaries, records, ks, context)
     console.print(f"report: {out / 'report.md'}", highlight=False)
     parts = []
     for stem, summary in summaries.items():
         mine = summary["newsqa"]
-        line = (f"{stem}: answer@1 {mine.get('answer@1', 0):.2f} mrr {mine['mrr']:.2f} "
-                f"accuracy {mine['answer_accuracy']:.2f} refusal {mine['refusal_accuracy']:.2f} "
-                f"false-refusal {mine['false_refusal_rate']:.2f}")
+        line = (
+            f"{stem}: answer@1 {mine.get('answer@1', 0):.2f} mrr {mine['mrr']:.2f} "
+            f"accuracy {mine['answer_accuracy']:.2f} refusal {mine['refusal_accuracy']:.2f} "
+            f"false-refusal {mine['false_refusal_rate']:.2f}"
+        )
         if "bm25" in summary:
             line += f" (bm25 answer@1 {summary['bm25'].get('answer@1', 0):.2f})"
         parts.append(line)
@@ -277,10 +295,13 @@ def discord() -> None:
     """Run the Discord bot (token from DISCORD_TOKEN)."""
     import asyncio
 
-    from bot.discord_bot import run_bot
+    from bot.frontends.discord.bot import run_bot
+    from bot.frontends.discord.settings import DiscordSettings
 
+    settings = settings_of(RetrievalSettings)
+    llm_settings, discord_settings = settings_of(LLMSettings), settings_of(DiscordSettings)
     try:
-        asyncio.run(run_bot(Settings()))
+        asyncio.run(run_bot(settings, llm_settings, discord_settings))
     except NewsQAError as exc:
         fail(exc)
     except KeyboardInterrupt:

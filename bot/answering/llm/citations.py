@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.evidence import TextTerms
+from bot.answering.evidence import TextTerms
 from retrieval.catalog import StoredChunk
 from retrieval.sentences import sentence_spans
 from retrieval.terms import content_words
@@ -61,7 +61,6 @@ class CheckedAnswer:
     sources: list[Support] = field(default_factory=list)
     removed_claims: list[str] = field(default_factory=list)
     dropped_numbers: list[int] = field(default_factory=list)
-    auto_cited: int = 0
 
 
 def parse_numbers(group: str) -> list[int]:
@@ -85,11 +84,15 @@ def split_claims(answer: str) -> list[Claim]:
         sentence = answer[start:end]
         leading = re.match(rf"^(?:\s*(?:{MARKER.pattern}))+", sentence)
         if leading and claims:
-            claims[-1].cited += [n for m in MARKER.finditer(leading.group(0))
-                                 for n in parse_numbers(m.group(1) or m.group(2))]
-            sentence = sentence[leading.end():]
-        cited = [n for m in MARKER.finditer(sentence)
-                 for n in parse_numbers(m.group(1) or m.group(2))]
+            claims[-1].cited += [
+                n
+                for m in MARKER.finditer(leading.group(0))
+                for n in parse_numbers(m.group(1) or m.group(2))
+            ]
+            sentence = sentence[leading.end() :]
+        cited = [
+            n for m in MARKER.finditer(sentence) for n in parse_numbers(m.group(1) or m.group(2))
+        ]
         text = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", sentence)).strip()
         if text:
             claims.append(Claim(text, cited))
@@ -120,11 +123,13 @@ class CitationChecker:
             supports = [self.best_support(claim.text, excerpts[n - 1]) for n in valid]
             good = [s for s in supports if s.supports]
             if not valid:
-                found = max((self.best_support(claim.text, e) for e in excerpts),
-                            key=lambda s: s.similarity, default=None)
+                found = max(
+                    (self.best_support(claim.text, e) for e in excerpts),
+                    key=lambda s: s.similarity,
+                    default=None,
+                )
                 if found and found.supports:
                     good = [found]
-                    result.auto_cited += 1
             if not good:
                 result.removed_claims.append(claim.text)
                 continue
@@ -154,5 +159,11 @@ class CitationChecker:
         scores = similarity + 0.5 * np.asarray(overlaps)
         best = int(np.argmax(scores))
         start, end = spans[best]
-        return Support(chunk, chunk.start + start, chunk.start + end, sentences[best],
-                       float(similarity[best]), overlaps[best])
+        return Support(
+            chunk,
+            chunk.start + start,
+            chunk.start + end,
+            sentences[best],
+            float(similarity[best]),
+            overlaps[best],
+        )

@@ -7,15 +7,15 @@ import time
 from collections.abc import Callable
 from functools import cached_property
 
-from bot.answer import CANNOT_FIND, Answer, Check, Retrieved, Source
-from bot.conversation import Conversation
-from bot.evidence import coverage
-from bot.extractive import ExtractiveAnswerer, Pick, entities, person_name
-from bot.question import Question, analyse
+from bot.answering.answer import CANNOT_FIND, Answer, Check, Retrieved, Source
+from bot.answering.conversation import Conversation
+from bot.answering.evidence import coverage
+from bot.answering.question import Question, analyse
+from bot.answering.reader import ExtractiveAnswerer, Pick, entities, person_name
+from bot.answering.settings import LLMSettings
 from retrieval.errors import BadInputError
 from retrieval.index import NewsIndex
 from retrieval.search import Hit, Retriever, SearchFilter, diversify
-from retrieval.settings import Settings
 from retrieval.terms import STOPWORDS, words
 
 log = logging.getLogger(__name__)
@@ -43,23 +43,26 @@ def answer_pool(fused: list[Hit]) -> list[Hit]:
     """The chunks whose sentences may answer: the best fused, then any chunk that dense search
     or BM25 ranked among its own best but fusion left out."""
     pool = fused[:ANSWER_POOL]
-    pool += [h for h in fused[ANSWER_POOL:]
-             if min(h.dense_rank or ANSWER_POOL, h.lexical_rank or ANSWER_POOL)
-             <= EACH_RETRIEVERS_BEST]
+    pool += [
+        h
+        for h in fused[ANSWER_POOL:]
+        if min(h.dense_rank or ANSWER_POOL, h.lexical_rank or ANSWER_POOL) <= EACH_RETRIEVERS_BEST
+    ]
     return pool
 
 
 class AnswerService:
     """Retrieves evidence and answers from it, extractively or (when configured) with an LLM."""
 
-    def __init__(self, index: NewsIndex, settings: Settings | None = None, llm=None) -> None:
+    def __init__(self, index: NewsIndex, llm_settings: LLMSettings | None = None, llm=None) -> None:
         self.index = index
-        self.settings = settings or index.settings
+        self.settings = index.settings
+        self.llm_settings = llm_settings or LLMSettings()
         self._llm = llm
 
     @property
     def llm_available(self) -> bool:
-        return self._llm is not None or self.settings.llm_configured
+        return self._llm is not None or self.llm_settings.configured
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -71,23 +74,31 @@ class AnswerService:
 
     @cached_property
     def chain(self):
-        from bot.chain import AnswerChain
-        from bot.citations import CitationChecker
-        from bot.llm import make_llm
+        from bot.answering.llm.chain import AnswerChain
+        from bot.answering.llm.citations import CitationChecker
+        from bot.answering.llm.model import make_llm
 
         return AnswerChain(
-            self._llm or make_llm(self.settings),
+            self._llm or make_llm(self.llm_settings),
             CitationChecker(self.index.embeddings),
-            retrieve=lambda x: self.gather(analyse(x["standalone"]), x["standalone"], x["k"],
-                                           x["where"])[0],
+            retrieve=lambda x: self.gather(
+                analyse(x["standalone"]), x["standalone"], x["k"], x["where"]
+            )[0],
             check_evidence=lambda question, hits: self.evidence_checks(analyse(question), hits)[1],
             refuse=self.refusal,
-            base_url=self.settings.openai_base_url,
+            base_url=self.llm_settings.openai_base_url,
         )
 
-    def ask(self, question: str, *, k: int | None = None, where: SearchFilter | None = None,
-            conversation: Conversation | None = None, mode: str | None = None,
-            on_token: Callable[[str], None] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        where: SearchFilter | None = None,
+        conversation: Conversation | None = None,
+        mode: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
         """Answer `question` from the index, citing every sentence. `mode` is "llm" or
         "extractive"; by default the LLM is used when one is configured."""
         started = time.perf_counter()
@@ -99,7 +110,7 @@ class AnswerService:
         notice = None
         answer = None
         if use_llm:
-            from bot.chain import LLMError
+            from bot.answering.llm.chain import LLMError
 
             try:
                 answer = self.chain.run(question, conversation, k, where, on_token)
@@ -126,33 +137,43 @@ class AnswerService:
         hits = diversify(ranked, k, self.retriever.per_article)
         return hits, evidence, time.perf_counter() - started
 
-    def answer_extractively(self, question: str, conversation: Conversation, k: int,
-                            where: SearchFilter | None) -> Answer:
+    def answer_extractively(
+        self, question: str, conversation: Conversation, k: int, where: SearchFilter | None
+    ) -> Answer:
         standalone = conversation.condense_without_llm(question)
         analysis = analyse(question)
         already_said = ""
         if standalone != question:  # a follow-up: the earlier question's names give context
             # What a pronoun most likely points at: the people the last answer named.
             names = [e for e in entities(conversation.turns[-1][1]) if person_name(e)]
-            analysis.context = list(dict.fromkeys(
-                w for name in names for w in words(name) if w not in STOPWORDS
-            ))
+            analysis.context = list(
+                dict.fromkeys(w for name in names for w in words(name) if w not in STOPWORDS)
+            )
             already_said = conversation.turns[-1][1]
         hits, evidence, seconds = self.gather(analysis, standalone, k, where)
         allowed, checks = self.evidence_checks(analysis, hits)
         picks = self.extractive.pick(analysis, evidence, allowed, already_said) if allowed else []
         if allowed:
-            checks.append(Check(
-                name="answer sentence",
-                passed=bool(picks),
-                detail=f"best sentence scored {picks[0].score:.2f}" if picks
-                else "no sentence of the evidence answers the question",
-            ))
+            checks.append(
+                Check(
+                    name="answer sentence",
+                    passed=bool(picks),
+                    detail=f"best sentence scored {picks[0].score:.2f}"
+                    if picks
+                    else "no sentence of the evidence answers the question",
+                )
+            )
         if picks:
             sources = [self._source(n, pick) for n, pick in enumerate(picks, 1)]
             text = " ".join(f"{pick.text} [{n}]" for n, pick in enumerate(picks, 1))
-            answer = Answer(question=question, standalone_question=standalone, text=text,
-                            sources=sources, checks=checks, mode="extractive")
+            answer = Answer(
+                question=question,
+                standalone_question=standalone,
+                text=text,
+                sources=sources,
+                checks=checks,
+                mode="extractive",
+            )
         else:
             answer = self.refusal(question, hits, checks)
             answer.standalone_question = standalone
@@ -169,17 +190,23 @@ class AnswerService:
                 if record:
                     articles[hit.chunk.doc_id] = f"{record.title}\n{record.body}"
         covered = coverage(analysis, articles)
-        checks = [Check(
-            name="salient terms",
-            passed=covered.ok,
-            detail=(f"{len(covered.covering_docs)} article(s) mention "
-                    + (", ".join(t.text for t in analysis.salient) or "no names or numbers"))
-            if covered.ok else "the articles never mention " + ", ".join(covered.missing),
-        )]
+        checks = [
+            Check(
+                name="salient terms",
+                passed=covered.ok,
+                detail=(
+                    f"{len(covered.covering_docs)} article(s) mention "
+                    + (", ".join(t.text for t in analysis.salient) or "no names or numbers")
+                )
+                if covered.ok
+                else "the articles never mention " + ", ".join(covered.missing),
+            )
+        ]
         return covered.covering_docs, checks
 
-    def refusal(self, question: str, hits: list[Hit], checks: list[Check],
-                mode: str = "extractive") -> Answer:
+    def refusal(
+        self, question: str, hits: list[Hit], checks: list[Check], mode: str = "extractive"
+    ) -> Answer:
         """The 'cannot find' reply, with the closest sources so the reader can look further."""
         reason = next((c.detail for c in reversed(checks) if not c.passed), "")
         text = CANNOT_FIND + (f" ({reason[0].lower()}{reason[1:]}.)" if reason else "")
@@ -188,20 +215,27 @@ class AnswerService:
             if hit.chunk.doc_id in seen:
                 continue
             seen.add(hit.chunk.doc_id)
-            chunk = hit.chunk
-            closest.append(Source(
-                number=len(closest) + 1, doc_id=chunk.doc_id, title=chunk.title,
-                outlet=chunk.outlet, date=chunk.date, quote=chunk.text, start=chunk.start,
-                end=chunk.end, chunk_id=chunk.chunk_id,
-            ))
-        return Answer(question=question, standalone_question=question, text=text,
-                      refused=True, checks=checks, closest=closest[:3], mode=mode)
+            closest.append(Source.from_chunk(len(closest) + 1, hit.chunk))
+        return Answer(
+            question=question,
+            standalone_question=question,
+            text=text,
+            refused=True,
+            checks=checks,
+            closest=closest[:3],
+            mode=mode,
+        )
 
     def _source(self, number: int, pick: Pick) -> Source:
         record = self.index.catalog.document(pick.doc_id)
         return Source(
-            number=number, doc_id=pick.doc_id, title=record.title, outlet=record.outlet,
-            date=record.date, quote=pick.text, start=pick.start, end=pick.end,
+            number=number,
+            doc_id=pick.doc_id,
+            title=record.title,
+            outlet=record.outlet,
+            date=record.date,
+            quote=pick.text,
+            start=pick.start,
+            end=pick.end,
             aliases=self.index.catalog.aliases_of(pick.doc_id),
         )
-

@@ -4,6 +4,7 @@ answer service."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -11,12 +12,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bot.answer import Answer
-from bot.conversation import Conversation
-from bot.render import print_answer, print_retrieved, print_sources
+from bot.answering.answer import Answer
+from bot.answering.conversation import Conversation
+from bot.answering.settings import LLMSettings
+from bot.frontends.render import print_answer, print_report, print_retrieved, print_sources
 from retrieval.errors import NewsQAError
 from retrieval.search import SearchFilter
-from retrieval.settings import Settings
+from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
 COMMANDS = {
@@ -47,19 +49,27 @@ class Session:
 class Repl:
     """Commands and questions in, rendered answers out."""
 
-    def __init__(self, settings: Settings, console: Console, debug: bool = False,
-                 stream: bool = True) -> None:
-        from bot.service import AnswerService
+    def __init__(
+        self,
+        settings: RetrievalSettings,
+        llm_settings: LLMSettings,
+        console: Console,
+        debug: bool = False,
+        stream: bool = True,
+    ) -> None:
+        from bot.answering.service import AnswerService
         from retrieval.index import NewsIndex
 
         self.settings = settings
+        self.llm_settings = llm_settings
         self.console = console
         self.debug = debug
         self.stream = stream
         self.index = NewsIndex(settings)
-        self.service = AnswerService(self.index, settings)
-        self.session = Session(k=settings.top_k,
-                               mode="llm" if settings.llm_configured else "extractive")
+        self.service = AnswerService(self.index, llm_settings)
+        self.session = Session(
+            k=settings.top_k, mode="llm" if llm_settings.configured else "extractive"
+        )
 
     def banner(self) -> str:
         try:
@@ -68,7 +78,8 @@ class Repl:
         except NewsQAError as exc:
             corpus = f"no index ({exc})"
         if self.session.mode == "llm":
-            mode = f"LLM {self.settings.model} at {self.settings.openai_base_url or 'OpenAI'}"
+            llm = self.llm_settings
+            mode = f"LLM {llm.model} at {llm.openai_base_url or 'OpenAI'}"
         else:
             mode = "extractive answers (no LLM configured)"
         return f"newsqa — {corpus}; {mode}. Type /help for commands, Ctrl-D to quit."
@@ -86,12 +97,15 @@ class Repl:
             self.console.print(f"[red]error:[/red] {exc}", highlight=False)
         except KeyboardInterrupt:
             self.console.print("[dim]cancelled[/dim]")
-        except Exception as exc:  # the REPL must survive anything a question triggers
+        except Exception as exc:  # the REPL survives anything a question triggers...
+            if "PYTEST_CURRENT_TEST" in os.environ:  # ...but a bug must fail the tests
+                raise
             if self.debug:
                 self.console.print_exception()
             else:
-                self.console.print(f"[red]error:[/red] {type(exc).__name__}: {exc}",
-                                   highlight=False)
+                self.console.print(
+                    f"[red]error:[/red] {type(exc).__name__}: {exc}", highlight=False
+                )
         return True
 
     def warm_up(self) -> None:
@@ -105,8 +119,11 @@ class Repl:
     def answer(self, question: str) -> None:
         def ask(on_token=None) -> Answer:
             return self.service.ask(
-                question, k=self.session.k, where=self.session.where,
-                conversation=self.session.conversation, mode=self.session.mode,
+                question,
+                k=self.session.k,
+                where=self.session.where,
+                conversation=self.session.conversation,
+                mode=self.session.mode,
                 on_token=on_token,
             )
 
@@ -148,13 +165,7 @@ class Repl:
         elif name == "/ingest":
             self.ingest(arg)
         elif name == "/stats":
-            counts = self.index.catalog.counts()
-            self.console.print(
-                f"{counts['documents']} documents, {counts['chunks']} chunks, model "
-                f"{self.index.store.model_name}, store "
-                f"{self.settings.chroma_url or self.settings.data_dir.resolve()}",
-                highlight=False,
-            )
+            self.console.print(self.index.describe(), highlight=False)
         else:
             raise NewsQAError(f"unknown command {name}; /help lists them")
         return True
@@ -162,7 +173,7 @@ class Repl:
     def set_mode(self, mode: str) -> None:
         if mode not in {"extractive", "llm"}:
             raise NewsQAError("usage: /mode extractive|llm")
-        if mode == "llm" and not self.settings.llm_configured:
+        if mode == "llm" and not self.llm_settings.configured:
             raise NewsQAError("no LLM configured: set OPENAI_BASE_URL or OPENAI_API_KEY")
         self.session.mode = mode
         self.console.print(f"mode: {mode}")
@@ -174,9 +185,7 @@ class Repl:
             raise NewsQAError("usage: /ingest PATH")
         with self.index.writing():
             report = ingest(self.index, [Path(arg).expanduser()])
-        for name, reason in report.skipped:
-            self.console.print(f"[yellow]skipped[/yellow] {name}: {reason}", highlight=False)
-        self.console.print(report.summary(), highlight=False)
+        print_report(self.console, report)
 
 
 def stream_answer(console: Console, ask) -> Answer:
@@ -187,6 +196,7 @@ def stream_answer(console: Console, ask) -> Answer:
 
     text = ""
     with Live(console=console, transient=True, refresh_per_second=8) as live:
+
         def on_token(token: str) -> None:
             nonlocal text
             text += token
@@ -195,16 +205,16 @@ def stream_answer(console: Console, ask) -> Answer:
         return ask(on_token)
 
 
-def run_repl(settings: Settings, debug: bool = False) -> None:
+def run_repl(settings: RetrievalSettings, llm_settings: LLMSettings, debug: bool = False) -> None:
     """Interactive with a TTY; with piped stdin, answer each line and stop at EOF."""
     console = Console(highlight=False)
     if not sys.stdin.isatty():
-        repl = Repl(settings, console, debug, stream=False)
+        repl = Repl(settings, llm_settings, console, debug, stream=False)
         for line in sys.stdin:
             if not repl.handle(line):
                 break
         return
-    repl = Repl(settings, console, debug)
+    repl = Repl(settings, llm_settings, console, debug)
     # Not a daemon: a native library killed mid-load at exit aborts the process.
     threading.Thread(target=repl.warm_up, name="warm-up").start()
     session = prompt_session(settings.data_dir)

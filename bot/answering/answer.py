@@ -27,6 +27,28 @@ class Source:
     chunk_id: str | None = None
     aliases: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_chunk(
+        cls,
+        number: int,
+        chunk,
+        start: int | None = None,
+        end: int | None = None,
+        quote: str | None = None,
+    ) -> Source:
+        """A source quoting `chunk` (a `retrieval.catalog.StoredChunk`), or a span inside it."""
+        return cls(
+            number=number,
+            doc_id=chunk.doc_id,
+            title=chunk.title,
+            outlet=chunk.outlet,
+            date=chunk.date,
+            quote=chunk.text if quote is None else quote,
+            start=chunk.start if start is None else start,
+            end=chunk.end if end is None else end,
+            chunk_id=chunk.chunk_id,
+        )
+
     def label(self) -> str:
         """`Title — Outlet, date` with whatever of outlet and date is known."""
         tail = ", ".join(x for x in (self.outlet, self.date) if x)
@@ -59,9 +81,14 @@ class Retrieved:
     def from_hit(cls, hit) -> Retrieved:
         """From a `retrieval.search.Hit`."""
         return cls(
-            chunk_id=hit.chunk.chunk_id, doc_id=hit.chunk.doc_id, title=hit.chunk.title,
-            score=hit.score, found_by=hit.found_by, dense_rank=hit.dense_rank,
-            lexical_rank=hit.lexical_rank, text=hit.chunk.text,
+            chunk_id=hit.chunk.chunk_id,
+            doc_id=hit.chunk.doc_id,
+            title=hit.chunk.title,
+            score=hit.score,
+            found_by=hit.found_by,
+            dense_rank=hit.dense_rank,
+            lexical_rank=hit.lexical_rank,
+            text=hit.chunk.text,
         )
 
 

@@ -11,20 +11,24 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bot.question import Question, Term
+from bot.answering.question import Question, Term
 from retrieval.terms import words
 
 NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
-SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "ies", "ied", "ed", "es", "er", "s", "ly")
+
+
+@lru_cache(maxsize=1)
+def porter():
+    """The Porter stemmer, the same algorithm as the catalog's FTS5 `porter` tokenizer, so the
+    answerer and BM25 agree on which words are one word."""
+    from snowballstemmer import stemmer
+
+    return stemmer("porter")
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A crude stem, enough to match 'missiles'/'missile' and 'collapsing'/'collapse'."""
-    for suffix in SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)].rstrip("e")
-    return word.rstrip("e") if len(word) > 3 else word
+    return porter().stemWord(word)
 
 
 class TextTerms:
@@ -42,8 +46,9 @@ class TextTerms:
         root = stem(word)
         if root in self.stems:
             return True
-        return len(root) >= 5 and any(s.startswith(root) or root.startswith(s)
-                                      for s in self.stems if len(s) >= 5)
+        return len(root) >= 5 and any(
+            s.startswith(root) or root.startswith(s) for s in self.stems if len(s) >= 5
+        )
 
     def has_term(self, term: Term) -> bool:
         if term.case_sensitive:

@@ -51,14 +51,20 @@ class PeerIndex:
                 metadatas.append({"source": doc_id})
                 ids.append(f"{doc_id}::{n}::{hashlib.sha1(piece.encode()).hexdigest()[:8]}")
         self.chunks = [PeerHit(m["source"], t) for m, t in zip(metadatas, texts, strict=True)]
-        self._vectors = Chroma(collection_name=COLLECTION, client=self.index.store.client,
-                               embedding_function=self.index.embeddings)
+        self._vectors = Chroma(
+            collection_name=COLLECTION,
+            client=self.index.store.client,
+            embedding_function=self.index.embeddings,
+        )
         started = time.perf_counter()
         existing = self._vectors._collection.count()
         if existing != len(ids):
             self.index.store.client.delete_collection(COLLECTION)
-            self._vectors = Chroma(collection_name=COLLECTION, client=self.index.store.client,
-                                   embedding_function=self.index.embeddings)
+            self._vectors = Chroma(
+                collection_name=COLLECTION,
+                client=self.index.store.client,
+                embedding_function=self.index.embeddings,
+            )
             for first in range(0, len(ids), 256):
                 batch = slice(first, first + 256)
                 self._vectors.add_texts(texts[batch], metadatas[batch], ids=ids[batch])
@@ -69,8 +75,9 @@ class PeerIndex:
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         self._bm25 = bm25s.BM25()
-        self._bm25.index(bm25s.tokenize(texts, stopwords="en", show_progress=False),
-                         show_progress=False)
+        self._bm25.index(
+            bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False
+        )
         return seconds
 
     def langchain_default(self, query: str, k: int) -> list[PeerHit]:

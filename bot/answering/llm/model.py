@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from langchain_core.language_models import BaseChatModel
 
-from retrieval.settings import Settings
+from bot.answering.settings import LLMSettings
 
 
-def make_llm(settings: Settings) -> BaseChatModel:
+def make_llm(settings: LLMSettings) -> BaseChatModel:
     """ChatOpenAI with the configured timeout, retries and token limit. The chain asks for a
     token stream per call, when a front end can show one."""
     from langchain_openai import ChatOpenAI

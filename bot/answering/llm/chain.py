@@ -19,9 +19,9 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
-from bot.answer import CANNOT_FIND, Answer, Check, Retrieved, Source
-from bot.citations import CitationChecker
-from bot.conversation import Conversation
+from bot.answering.answer import CANNOT_FIND, Answer, Check, Retrieved, Source
+from bot.answering.conversation import Conversation
+from bot.answering.llm.citations import CitationChecker
 from prompts import load
 from retrieval.errors import NewsQAError
 from retrieval.search import Hit
@@ -46,11 +46,13 @@ def format_context(hits: list[Hit]) -> str:
 
 
 def answer_prompt() -> ChatPromptTemplate:
-    return ChatPromptTemplate.from_messages([
-        ("system", load("system")),
-        MessagesPlaceholder("history"),
-        ("human", load("answer")),
-    ])
+    return ChatPromptTemplate.from_messages(
+        [
+            ("system", load("system")),
+            MessagesPlaceholder("history"),
+            ("human", load("answer")),
+        ]
+    )
 
 
 def condense_prompt() -> ChatPromptTemplate:
@@ -92,8 +94,15 @@ class AnswerChain:
     """Builds and runs the chain. `retrieve(query)` returns hits; `check_evidence(query, hits)`
     returns the checks; `refuse(question, hits, checks)` builds the refusal answer."""
 
-    def __init__(self, llm: BaseChatModel, checker: CitationChecker, retrieve, check_evidence,
-                 refuse, base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        llm: BaseChatModel,
+        checker: CitationChecker,
+        retrieve,
+        check_evidence,
+        refuse,
+        base_url: str | None = None,
+    ) -> None:
         self.llm = llm
         self.checker = checker
         self.retrieve = retrieve
@@ -104,8 +113,9 @@ class AnswerChain:
 
     def build(self, streaming: bool) -> Runnable:
         """The chain; with `streaming` the answer is requested as a token stream."""
-        condense = condense_prompt() | self.llm.with_config(tags=["newsqa-condense"]) | \
-            StrOutputParser()
+        condense = (
+            condense_prompt() | self.llm.with_config(tags=["newsqa-condense"]) | StrOutputParser()
+        )
         answer_llm = self.llm.bind(stream=streaming).with_config(tags=[ANSWER_TAG])
         generate = answer_prompt() | answer_llm | StrOutputParser()
 
@@ -113,9 +123,11 @@ class AnswerChain:
             conversation: Conversation = x["conversation"]
             if not conversation.turns:
                 return x["question"]
-            rewritten = condense.invoke(
-                {"history": conversation.render(), "question": x["question"]}
-            ).strip().strip('"')
+            rewritten = (
+                condense.invoke({"history": conversation.render(), "question": x["question"]})
+                .strip()
+                .strip('"')
+            )
             return rewritten.splitlines()[0].strip() if rewritten else x["question"]
 
         def evidence(x: dict) -> list[Check]:
@@ -154,8 +166,14 @@ class AnswerChain:
             )
         )
 
-    def run(self, question: str, conversation: Conversation, k: int, where,
-            on_token: Callable[[str], None] | None = None) -> Answer:
+    def run(
+        self,
+        question: str,
+        conversation: Conversation,
+        k: int,
+        where,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
         import openai
 
         config = {"callbacks": [TokenStream(on_token)]} if on_token else {}
@@ -177,33 +195,50 @@ class AnswerChain:
         if not raw.strip():
             raise LLMError("the LLM returned an empty answer")
         if CANNOT_FIND.lower().rstrip(".") in raw.lower():
-            checks.append(Check(name="model", passed=False,
-                                detail="the model found no answer in the excerpts"))
+            checks.append(
+                Check(
+                    name="model", passed=False, detail="the model found no answer in the excerpts"
+                )
+            )
             return self.refuse(x["question"], hits, checks, mode="llm")
         checked = self.checker.check(raw, [h.chunk for h in hits])
-        checks.append(Check(
-            name="citations",
-            passed=not checked.removed_claims and not checked.dropped_numbers,
-            detail=(f"{len(checked.sources)} citation(s) verified; "
+        checks.append(
+            Check(
+                name="citations",
+                passed=not checked.removed_claims and not checked.dropped_numbers,
+                detail=(
+                    f"{len(checked.sources)} citation(s) verified; "
                     f"{len(checked.removed_claims)} unsupported claim(s) removed; "
-                    f"{len(checked.dropped_numbers)} citation number(s) matched no excerpt"),
-        ))
+                    f"{len(checked.dropped_numbers)} citation number(s) matched no excerpt"
+                ),
+            )
+        )
         if not checked.sources:
-            checks.append(Check(name="supported answer", passed=False,
-                                detail="no claim of the model's answer is supported by its "
-                                       "excerpts"))
+            checks.append(
+                Check(
+                    name="supported answer",
+                    passed=False,
+                    detail="no claim of the model's answer is supported by its excerpts",
+                )
+            )
             return self.refuse(x["question"], hits, checks, mode="llm")
         text = checked.text
         if checked.removed_claims:
             count = len(checked.removed_claims)
-            text += (f"\n\n(Removed {count} statement{'s' if count > 1 else ''} whose citation "
-                     "did not support it.)")
+            text += (
+                f"\n\n(Removed {count} statement{'s' if count > 1 else ''} whose citation "
+                "did not support it.)"
+            )
         sources = [
-            Source(number=n, doc_id=s.chunk.doc_id, title=s.chunk.title, outlet=s.chunk.outlet,
-                   date=s.chunk.date, quote=s.quote, start=s.start, end=s.end,
-                   chunk_id=s.chunk.chunk_id)
+            Source.from_chunk(n, s.chunk, s.start, s.end, s.quote)
             for n, s in enumerate(checked.sources, 1)
         ]
-        return Answer(question=x["question"], standalone_question=x["standalone"], text=text,
-                      sources=sources, checks=checks, mode="llm",
-                      timings={"generate_s": generation_s})
+        return Answer(
+            question=x["question"],
+            standalone_question=x["standalone"],
+            text=text,
+            sources=sources,
+            checks=checks,
+            mode="llm",
+            timings={"generate_s": generation_s},
+        )

@@ -10,8 +10,17 @@ from functools import cache
 NEWS_SPELLINGS = frozenset(
     """russia britain uk us usa america vietnam syria iran laos bolivia venezuela tanzania
     moldova holland burma europe asia africa antarctica oceania scandinavia caribbean""".split()
-) | {"great britain", "north america", "south america", "latin america", "middle east",
-     "czech republic", "ivory coast", "south korea", "north korea"}
+) | {
+    "great britain",
+    "north america",
+    "south america",
+    "latin america",
+    "middle east",
+    "czech republic",
+    "ivory coast",
+    "south korea",
+    "north korea",
+}
 
 # Also cities, which a "which city" question may well be asking for.
 CITIES_TOO = frozenset(
@@ -29,9 +38,11 @@ def regions() -> frozenset[str]:
     for country in pycountry.countries:
         names.update(getattr(country, field, "") for field in ("name", "common_name"))
     for code, kinds in (("US", {"State"}), ("GB", {"Country", "Province"})):
-        names.update(re.sub(r"\s*\[.*\]", "", division.name)  # "Wales [Cymru GB-CYM]"
-                     for division in pycountry.subdivisions.get(country_code=code)
-                     if division.type in kinds)
+        names.update(
+            re.sub(r"\s*\[.*\]", "", division.name)  # "Wales [Cymru GB-CYM]"
+            for division in pycountry.subdivisions.get(country_code=code)
+            if division.type in kinds
+        )
     return frozenset(name.lower() for name in names if name) - CITIES_TOO
 
 

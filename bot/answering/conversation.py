@@ -46,14 +46,18 @@ class Conversation:
         messages: list[BaseMessage] = []
         for question, answer in self.turns:
             messages += [HumanMessage(question), AIMessage(answer)]
-        return trim_messages(messages, max_tokens=self.max_tokens, strategy="last",
-                             token_counter=count_tokens_approximately, start_on="human")
+        return trim_messages(
+            messages,
+            max_tokens=self.max_tokens,
+            strategy="last",
+            token_counter=count_tokens_approximately,
+            start_on="human",
+        )
 
     def render(self) -> str:
         """The trimmed history as plain text, for the condensing prompt."""
         return "\n".join(
-            f"{'User' if m.type == 'human' else 'Assistant'}: {m.content}"
-            for m in self.messages()
+            f"{'User' if m.type == 'human' else 'Assistant'}: {m.content}" for m in self.messages()
         )
 
     def looks_like_follow_up(self, question: str) -> bool:

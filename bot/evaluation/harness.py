@@ -12,15 +12,23 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.peers import PeerIndex
-from bot.question import analyse
-from bot.service import AnswerService
+from bot.answering.answer import MARKER
+from bot.answering.question import analyse
+from bot.answering.service import AnswerService
+from bot.evaluation.peers import PeerIndex
 from retrieval.errors import BadInputError
 from retrieval.terms import words
 
 SYSTEMS = ("newsqa", "langchain-default", "bm25")
-ANSWER_METRICS = ("answer_accuracy", "token_f1", "citation_precision", "refusal_accuracy",
-                  "false_refusal_rate", "latency_p50_ms", "latency_p95_ms")
+ANSWER_METRICS = (
+    "answer_accuracy",
+    "token_f1",
+    "citation_precision",
+    "refusal_accuracy",
+    "false_refusal_rate",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
 
 
 @dataclass
@@ -50,13 +58,16 @@ def load_qa(path: Path) -> list[QAItem]:
             continue
         try:
             record = json.loads(line)
-            items.append(QAItem(
-                id=str(record.get("id", f"{path.stem}-{number}")), question=record["question"],
-                answers=list(record.get("answers") or []),
-                sources=list(record.get("sources") or []),
-                kind=record.get("kind") or ("factoid" if record.get("answers") else
-                                            "unanswerable"),
-            ))
+            items.append(
+                QAItem(
+                    id=str(record.get("id", f"{path.stem}-{number}")),
+                    question=record["question"],
+                    answers=list(record.get("answers") or []),
+                    sources=list(record.get("sources") or []),
+                    kind=record.get("kind")
+                    or ("factoid" if record.get("answers") else "unanswerable"),
+                )
+            )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise BadInputError(f"{path}:{number}: not a QA record ({exc})") from exc
     if not items:
@@ -93,8 +104,13 @@ def percentile(values: list[float], q: float) -> float:
 class Evaluation:
     """Runs every system on every question of the QA files."""
 
-    def __init__(self, service: AnswerService, peers: PeerIndex | None, ks: list[int],
-                 mode: str = "extractive") -> None:
+    def __init__(
+        self,
+        service: AnswerService,
+        peers: PeerIndex | None,
+        ks: list[int],
+        mode: str = "extractive",
+    ) -> None:
         self.service = service
         self.peers = peers
         self.ks = sorted(set(ks))
@@ -128,16 +144,25 @@ class Evaluation:
     def evaluate(self, system: str, item: QAItem) -> dict:
         found, retrieval_ms = self.retrieve(system, item.question)
         record = {
-            "id": item.id, "system": system, "question": item.question, "kind": item.kind,
-            "gold_answers": item.answers, "gold_sources": item.sources,
-            "retrieved": [{"doc_id": d, "has_answer": contains_answer(t, item.answers),
-                           "text": t[:300]} for d, t in found],
+            "id": item.id,
+            "system": system,
+            "question": item.question,
+            "kind": item.kind,
+            "gold_answers": item.answers,
+            "gold_sources": item.sources,
+            "retrieved": [
+                {"doc_id": d, "has_answer": contains_answer(t, item.answers), "text": t[:300]}
+                for d, t in found
+            ],
             "retrieval_ms": retrieval_ms,
         }
-        record["answer_rank"] = next((i + 1 for i, r in enumerate(record["retrieved"])
-                                      if r["has_answer"]), None)
-        record["source_rank"] = next((i + 1 for i, (d, _) in enumerate(found)
-                                      if self.same_story(d) & set(item.sources)), None)
+        record["answer_rank"] = next(
+            (i + 1 for i, r in enumerate(record["retrieved"]) if r["has_answer"]), None
+        )
+        record["source_rank"] = next(
+            (i + 1 for i, (d, _) in enumerate(found) if self.same_story(d) & set(item.sources)),
+            None,
+        )
         if system == "newsqa":
             started = time.perf_counter()
             answer = self.service.ask(item.question, mode=self.mode)
@@ -146,18 +171,28 @@ class Evaluation:
         return record
 
     def judge_answer(self, answer, item: QAItem) -> dict:
-        text = re.sub(r"\[\d+\]", "", answer.text)
+        text = MARKER.sub("", answer.text)
         citations = []
         for source in answer.sources:
             record = self.service.index.catalog.document(source.doc_id)
             verbatim = bool(record) and record.body[source.start : source.end] == source.quote
-            citations.append({"doc_id": source.doc_id, "quote": source.quote,
-                              "verbatim": verbatim,
-                              "supports_gold": verbatim and contains_answer(source.quote,
-                                                                            item.answers)})
-        return {"answer": answer.text, "refused": answer.refused, "mode": answer.mode,
-                "notice": answer.notice, "correct": contains_answer(text, item.answers),
-                "f1": token_f1(text, item.answers), "citations": citations}
+            citations.append(
+                {
+                    "doc_id": source.doc_id,
+                    "quote": source.quote,
+                    "verbatim": verbatim,
+                    "supports_gold": verbatim and contains_answer(source.quote, item.answers),
+                }
+            )
+        return {
+            "answer": answer.text,
+            "refused": answer.refused,
+            "mode": answer.mode,
+            "notice": answer.notice,
+            "correct": contains_answer(text, item.answers),
+            "f1": token_f1(text, item.answers),
+            "citations": citations,
+        }
 
     def summarise(self, records: list[dict], systems) -> dict:
         summary = {}
@@ -167,12 +202,13 @@ class Evaluation:
             n = max(len(answerable), 1)
             metrics = {}
             for k in self.ks:
-                metrics[f"answer@{k}"] = sum(bool(r["answer_rank"] and r["answer_rank"] <= k)
-                                             for r in answerable) / n
-                metrics[f"source@{k}"] = sum(bool(r["source_rank"] and r["source_rank"] <= k)
-                                             for r in answerable) / n
-            metrics["mrr"] = sum(1 / r["source_rank"] for r in answerable
-                                 if r["source_rank"]) / n
+                metrics[f"answer@{k}"] = (
+                    sum(bool(r["answer_rank"] and r["answer_rank"] <= k) for r in answerable) / n
+                )
+                metrics[f"source@{k}"] = (
+                    sum(bool(r["source_rank"] and r["source_rank"] <= k) for r in answerable) / n
+                )
+            metrics["mrr"] = sum(1 / r["source_rank"] for r in answerable if r["source_rank"]) / n
             metrics["retrieval_p50_ms"] = percentile([r["retrieval_ms"] for r in mine], 0.5)
             if system == "newsqa":
                 metrics.update(self.answer_metrics(mine, answerable))
@@ -187,22 +223,30 @@ class Evaluation:
         return {
             "answer_accuracy": sum(r["correct"] for r in answerable) / max(len(answerable), 1),
             "token_f1": statistics.fmean([r["f1"] for r in answerable]) if answerable else 0.0,
-            "citation_precision": (sum(c["supports_gold"] for c in citations) / len(citations)
-                                   if citations else 0.0),
-            "refusal_accuracy": (sum(r["refused"] for r in unanswerable) / len(unanswerable)
-                                 if unanswerable else 1.0),
+            "citation_precision": (
+                sum(c["supports_gold"] for c in citations) / len(citations) if citations else 0.0
+            ),
+            "refusal_accuracy": (
+                sum(r["refused"] for r in unanswerable) / len(unanswerable) if unanswerable else 1.0
+            ),
             "false_refusal_rate": sum(r["refused"] for r in answerable) / max(len(answerable), 1),
             "latency_p50_ms": percentile(latencies, 0.5),
             "latency_p95_ms": percentile(latencies, 0.95),
         }
 
 
-def write_report(out: Path, summaries: dict[str, dict], records: dict[str, list[dict]],
-                 ks: list[int], context: str) -> None:
+def write_report(
+    out: Path,
+    summaries: dict[str, dict],
+    records: dict[str, list[dict]],
+    ks: list[int],
+    context: str,
+) -> None:
     """report.md, results.json, summary.json and the plots."""
     out.mkdir(parents=True, exist_ok=True)
-    systems = {s: {stem: summaries[stem][s] for stem in summaries if s in summaries[stem]}
-               for s in SYSTEMS}
+    systems = {
+        s: {stem: summaries[stem][s] for stem in summaries if s in summaries[stem]} for s in SYSTEMS
+    }
     systems = {s: v for s, v in systems.items() if v}
     (out / "summary.json").write_text(json.dumps({"systems": systems}, indent=2))
     (out / "results.json").write_text(json.dumps(records, indent=2, ensure_ascii=False))
@@ -210,21 +254,30 @@ def write_report(out: Path, summaries: dict[str, dict], records: dict[str, list[
     for stem, summary in summaries.items():
         n = sum(1 for r in records[stem] if r["system"] == "newsqa")
         lines += [f"## {stem} ({n} questions)", "", "### Retrieval", ""]
-        columns = [f"answer@{k}" for k in ks] + [f"source@{k}" for k in ks] + [
-            "mrr", "retrieval_p50_ms"]
-        lines += ["| system | " + " | ".join(columns) + " |",
-                  "|---|" + "---|" * len(columns)]
+        columns = (
+            [f"answer@{k}" for k in ks] + [f"source@{k}" for k in ks] + ["mrr", "retrieval_p50_ms"]
+        )
+        lines += ["| system | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
         for system, metrics in summary.items():
-            cells = [f"{metrics[c]:.1f}" if c.endswith("_ms") else f"{metrics[c]:.3f}"
-                     for c in columns]
+            cells = [
+                f"{metrics[c]:.1f}" if c.endswith("_ms") else f"{metrics[c]:.3f}" for c in columns
+            ]
             lines.append(f"| {system} | " + " | ".join(cells) + " |")
         mine = summary["newsqa"]
         lines += ["", "### Answers (newsqa)", "", "| metric | value |", "|---|---|"]
-        lines += [f"| {m} | {mine[m]:.0f} |" if m.endswith("_ms") else f"| {m} | {mine[m]:.3f} |"
-                  for m in ANSWER_METRICS]
-        misses = [r for r in records[stem] if r["system"] == "newsqa" and (
-            (r["kind"] != "unanswerable" and not r["correct"])
-            or (r["kind"] == "unanswerable" and not r["refused"]))]
+        lines += [
+            f"| {m} | {mine[m]:.0f} |" if m.endswith("_ms") else f"| {m} | {mine[m]:.3f} |"
+            for m in ANSWER_METRICS
+        ]
+        misses = [
+            r
+            for r in records[stem]
+            if r["system"] == "newsqa"
+            and (
+                (r["kind"] != "unanswerable" and not r["correct"])
+                or (r["kind"] == "unanswerable" and not r["refused"])
+            )
+        ]
         if misses:
             lines += ["", "### Misses", ""]
             lines += [f"- `{r['id']}` {r['question']} → {r['answer'][:160]!r}" for r in misses]
@@ -233,8 +286,9 @@ def write_report(out: Path, summaries: dict[str, dict], records: dict[str, list[
     plot(out, summaries, records, ks)
 
 
-def plot(out: Path, summaries: dict[str, dict], records: dict[str, list[dict]],
-         ks: list[int]) -> None:
+def plot(
+    out: Path, summaries: dict[str, dict], records: dict[str, list[dict]], ks: list[int]
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -245,8 +299,12 @@ def plot(out: Path, summaries: dict[str, dict], records: dict[str, list[dict]],
         fig, ax = plt.subplots(figsize=(8, 4))
         width = 0.8 / len(summary)
         for i, (system, values) in enumerate(summary.items()):
-            ax.bar([x + i * width for x in range(len(metrics))], [values[m] for m in metrics],
-                   width, label=system)
+            ax.bar(
+                [x + i * width for x in range(len(metrics))],
+                [values[m] for m in metrics],
+                width,
+                label=system,
+            )
         ax.set_xticks([x + width * (len(summary) - 1) / 2 for x in range(len(metrics))], metrics)
         ax.set_ylim(0, 1.05)
         ax.set_title(f"Retrieval on {stem}")

@@ -18,13 +18,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answer import Answer
-from bot.conversation import Conversation
-from bot.ratelimit import TokenBucket
-from bot.service import AnswerService
+from bot.answering.answer import Answer
+from bot.answering.conversation import Conversation
+from bot.answering.service import AnswerService
+from bot.answering.settings import LLMSettings
+from bot.frontends.discord.memory import ExpiringLRU
+from bot.frontends.discord.ratelimit import TokenBucket
+from bot.frontends.discord.settings import DiscordSettings
+from bot.frontends.render import report_lines
 from retrieval.errors import NewsQAError
 from retrieval.search import SearchFilter
-from retrieval.settings import Settings
+from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 2000
@@ -41,8 +45,7 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
         window = text[:limit]
         cut = max(window.rfind("\n\n"), -1)
         if cut < limit // 3:
-            cut = max((m.end() for m in re.finditer(r"[.!?](?:\s*\[\d+\])*\s", window)),
-                      default=-1)
+            cut = max((m.end() for m in re.finditer(r"[.!?](?:\s*\[\d+\])*\s", window)), default=-1)
         if cut < limit // 3:
             cut = window.rfind(" ")
         if cut <= 0:
@@ -72,30 +75,45 @@ class QuotesView(discord.ui.View):
         self.answer = answer
 
     def quotes(self) -> str:
-        return "\n\n".join(f"**[{s.number}]** {s.title}\n> {s.quote.replace(chr(10), ' ')}"
-                           for s in self.answer.sources)[:MESSAGE_LIMIT]
+        return "\n\n".join(
+            f"**[{s.number}]** {s.title}\n> {s.quote.replace(chr(10), ' ')}"
+            for s in self.answer.sources
+        )[:MESSAGE_LIMIT]
 
     @discord.ui.button(label="Show quotes", style=discord.ButtonStyle.secondary)
     async def show(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await interaction.response.send_message(self.quotes(), ephemeral=True,
-                                                allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            self.quotes(), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
 
 class NewsBot(commands.Bot):
     """The bot; the answer service is injected, nothing is global."""
 
-    def __init__(self, service: AnswerService, settings: Settings, *,
-                 sync_commands: bool = True, intents: discord.Intents | None = None) -> None:
+    def __init__(
+        self,
+        service: AnswerService,
+        settings: DiscordSettings,
+        *,
+        sync_commands: bool = True,
+        intents: discord.Intents | None = None,
+    ) -> None:
         if intents is None:  # message content is the one privileged intent needed
             intents = discord.Intents.default()
             intents.message_content = True
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents,
-                         allowed_mentions=NO_MENTIONS, help_command=None)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=NO_MENTIONS,
+            help_command=None,
+        )
         self.service = service
         self.settings = settings
         self.sync_commands = sync_commands
-        self.limiter = TokenBucket(settings.discord_questions_per_minute, settings.discord_burst)
-        self.conversations: dict[int, Conversation] = {}
+        self.limiter = TokenBucket(settings.questions_per_minute, settings.burst)
+        self.conversations: ExpiringLRU[Conversation] = ExpiringLRU(
+            settings.max_conversations, settings.idle_expiry_s
+        )
         self.shutting_down = threading.Event()
 
     async def close(self) -> None:
@@ -109,37 +127,43 @@ class NewsBot(commands.Bot):
             await self.tree.sync()
 
     def conversation(self, key: int) -> Conversation:
-        return self.conversations.setdefault(key, Conversation())
+        return self.conversations.get(key, Conversation)
 
     # who may ask ------------------------------------------------------------------------
     def allowed(self, user: discord.abc.User, channel) -> bool:
         s = self.settings
-        if s.discord_allowed_users and user.id not in s.discord_allowed_users:
+        if s.allowed_users and user.id not in s.allowed_users:
             return False
         channel_id = getattr(channel, "parent_id", None) or channel.id
-        if (s.discord_allowed_channels and not isinstance(channel, discord.DMChannel)
-                and channel_id not in s.discord_allowed_channels):
+        if (
+            s.allowed_channels
+            and not isinstance(channel, discord.DMChannel)
+            and channel_id not in s.allowed_channels
+        ):
             return False
-        if s.discord_allowed_roles:
+        if s.allowed_roles:
             roles = {r.id for r in getattr(user, "roles", [])}
-            if not roles & set(s.discord_allowed_roles):
+            if not roles & set(s.allowed_roles):
                 return False
         return True
 
     def addressed(self, message: discord.Message) -> bool:
         if isinstance(message.channel, discord.DMChannel):
-            return self.settings.discord_answer_dms
+            return self.settings.answer_dms
         if self.user in message.mentions:
             return True
-        return isinstance(message.channel, discord.Thread) and \
-            message.channel.owner_id == self.user.id
+        return (
+            isinstance(message.channel, discord.Thread) and message.channel.owner_id == self.user.id
+        )
 
     def refusal_for(self, user_id: int, question: str) -> str | None:
         """A polite reason not to answer (too long, too fast), or None."""
-        limit = self.settings.max_question_chars
+        limit = self.service.settings.max_question_chars
         if len(question) > limit:
-            return (f"That question is {len(question):,} characters long; please keep it under "
-                    f"{limit:,}.")
+            return (
+                f"That question is {len(question):,} characters long; please keep it under "
+                f"{limit:,}."
+            )
         wait = self.limiter.take(user_id)
         if wait:
             return f"You're asking quickly — please wait {wait:.0f} s and try again."
@@ -172,8 +196,14 @@ class NewsBot(commands.Bot):
             log.info("answering in the channel, no thread: %s", exc)
             return message.channel
 
-    async def answer_into(self, channel, question: str, conversation: Conversation,
-                          ephemeral_followup=None, where: SearchFilter | None = None) -> None:
+    async def answer_into(
+        self,
+        channel,
+        question: str,
+        conversation: Conversation,
+        ephemeral_followup=None,
+        where: SearchFilter | None = None,
+    ) -> None:
         """Answer and send, streaming edits in LLM mode; failures become a short ⚠️ reply."""
         send = ephemeral_followup or channel.send
         streaming = self.service.llm_available and ephemeral_followup is None
@@ -189,18 +219,24 @@ class NewsBot(commands.Bot):
             return
         await self.deliver(send, draft, answer)
 
-    async def ask(self, question: str, conversation: Conversation, draft,
-                  where: SearchFilter | None = None) -> Answer:
+    async def ask(
+        self, question: str, conversation: Conversation, draft, where: SearchFilter | None = None
+    ) -> Answer:
         loop = asyncio.get_running_loop()
         tokens: asyncio.Queue[str] = asyncio.Queue()
 
         def on_token(token: str) -> None:
             loop.call_soon_threadsafe(tokens.put_nowait, token)
 
-        work = asyncio.create_task(asyncio.to_thread(
-            self.service.ask, question, conversation=conversation, where=where,
-            on_token=on_token if draft else None,
-        ))
+        work = asyncio.create_task(
+            asyncio.to_thread(
+                self.service.ask,
+                question,
+                conversation=conversation,
+                where=where,
+                on_token=on_token if draft else None,
+            )
+        )
         if draft is None:
             return await work
         text, last_edit = "", 0.0
@@ -245,11 +281,18 @@ class AskCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="ask")
-    @app_commands.describe(question="What you want to know from the articles",
-                           private="Only you see the answer",
-                           filter="e.g. source=politics/* outlet=CNN since=2025-01-01")
-    async def ask(self, interaction: discord.Interaction, question: str,
-                  private: bool = False, filter: str = "") -> None:
+    @app_commands.describe(
+        question="What you want to know from the articles",
+        private="Only you see the answer",
+        filter="e.g. source=politics/* outlet=CNN since=2025-01-01",
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        private: bool = False,
+        filter: str = "",
+    ) -> None:
         """Ask a question; the answer cites the articles it comes from."""
         await interaction.response.defer(ephemeral=private, thinking=True)
         try:
@@ -268,8 +311,13 @@ class AskCog(commands.Cog):
             return await interaction.followup.send(content, ephemeral=private, **kwargs)
 
         key = getattr(interaction.channel, "id", interaction.user.id)
-        await self.bot.answer_into(interaction.channel, question, self.bot.conversation(key),
-                                   ephemeral_followup=followup, where=where)
+        await self.bot.answer_into(
+            interaction.channel,
+            question,
+            self.bot.conversation(key),
+            ephemeral_followup=followup,
+            where=where,
+        )
 
     @app_commands.command(name="reindex")
     @app_commands.default_permissions(administrator=True)
@@ -282,9 +330,10 @@ class AskCog(commands.Cog):
             await interaction.followup.send("Only administrators can reindex.", ephemeral=True)
             return
         index = self.bot.service.index
-        paths = self.bot.settings.discord_reindex_paths
+        paths = self.bot.settings.reindex_paths
         status = await interaction.followup.send(
-            f"Reindexing {', '.join(map(str, paths))}…", ephemeral=True, wait=True)
+            f"Reindexing {', '.join(map(str, paths))}…", ephemeral=True, wait=True
+        )
         done = {"files": 0, "total": 0}
 
         def progress(files: int, total: int, name: str) -> None:
@@ -304,33 +353,33 @@ class AskCog(commands.Cog):
         except NewsQAError as exc:
             await interaction.followup.send(f"⚠️ {exc}", ephemeral=True)
             return
-        await interaction.followup.send(f"Done: {report.summary()}.", ephemeral=True,
-                                        allowed_mentions=NO_MENTIONS)
+        lines = "\n".join([*report_lines(report, summary=False), f"Done: {report.summary()}."])
+        await interaction.followup.send(
+            lines[:MESSAGE_LIMIT], ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
     @app_commands.command(name="stats")
     @app_commands.default_permissions(administrator=True)
     async def stats(self, interaction: discord.Interaction) -> None:
         """Documents, chunks and the embedding model (admins only)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        counts = await asyncio.to_thread(self.bot.service.index.catalog.counts)
-        await interaction.followup.send(
-            f"{counts['documents']} documents ({counts['aliases']} aliases), "
-            f"{counts['chunks']} chunks, model {self.bot.service.index.store.model_name}.",
-            ephemeral=True,
-        )
+        line = await asyncio.to_thread(self.bot.service.index.describe)
+        await interaction.followup.send(line, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-async def run_bot(settings: Settings) -> None:
+async def run_bot(
+    settings: RetrievalSettings, llm_settings: LLMSettings, discord_settings: DiscordSettings
+) -> None:
     """Start the bot until it is stopped; the index is opened (and checked) first."""
     from retrieval.index import NewsIndex
 
-    if not settings.discord_token:
+    if not discord_settings.token:
         raise NewsQAError("DISCORD_TOKEN is not set; see README, 'Discord bot'")
     index = NewsIndex(settings)
     index.require()
-    async with NewsBot(AnswerService(index, settings), settings) as bot:
+    async with NewsBot(AnswerService(index, llm_settings), discord_settings) as bot:
         closing: list[asyncio.Task] = []
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):  # a clean stop, as from systemd or docker
             loop.add_signal_handler(sig, lambda: closing.append(loop.create_task(bot.close())))
-        await bot.start(settings.discord_token)
+        await bot.start(discord_settings.token)
