@@ -1,7 +1,7 @@
 """What a question asks for: its salient terms (names, places, numbers), the content words it
 hinges on, and its focus (a number, a duration, a person, a place, an organisation).
 
-Measured lessons (../notes/extractive-answers.md): possessives, sentence-initial words, hyphenated
+Measured lessons (README, "How it works"): possessives, sentence-initial words, hyphenated
 compounds and demonyms caused most false refusals of a naive salient-term check, and lower-case
 product names like "iPhone" escaped it. All four are handled here.
 """

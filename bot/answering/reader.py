@@ -1,7 +1,7 @@
 """The extractive answerer: the one to three sentences of the evidence that best answer the
 question, quoted verbatim, each cited to its article.
 
-Scoring follows the measured lessons in ../notes/extractive-answers.md: sentences are scored
+Scoring follows measured lessons (README, "How it works"): sentences are scored
 against the question's focus (a number for "how many", a name for "who"), they borrow context
 from their neighbours (answers often sit in the sentence after the best match, or in a quote),
 and only articles that mention every salient term of the question may supply the answer.
