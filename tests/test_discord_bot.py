@@ -174,6 +174,9 @@ async def test_llm_answers_stream_into_one_edited_message(seed_index_dir, embedd
         server.enqueue(f"Raytheon is the US manufacturer of the Tomahawks [{n}].")
         await dpytest.message(f"{mention(bot)} {QUESTION}")
         messages = sent()
+        # One message, the draft, edited as tokens arrived: the answer was asked for as a stream.
+        assert len(messages) == 1
+        assert server.requests[-1].get("stream") is True
         assert messages[0].content in {"…", "Raytheon is the US manufacturer of the Tomahawks. [1]"}
         final = await messages[0].channel.fetch_message(messages[0].id)
         assert final.content == "Raytheon is the US manufacturer of the Tomahawks. [1]"
