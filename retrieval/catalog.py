@@ -257,6 +257,12 @@ class Catalog:
         rows = self.db.execute("SELECT doc_id FROM documents UNION SELECT doc_id FROM aliases")
         return {r[0] for r in rows}
 
+    def canonical(self, doc_id: str) -> str:
+        """The kept document a duplicate was recorded as an alias of (or `doc_id` itself)."""
+        row = self.db.execute("SELECT canonical_id FROM aliases WHERE doc_id=?", (doc_id,))
+        found = row.fetchone()
+        return found[0] if found else doc_id
+
     def aliases_of(self, doc_id: str) -> list[str]:
         rows = self.db.execute("SELECT doc_id FROM aliases WHERE canonical_id=?", (doc_id,))
         return [r[0] for r in rows]

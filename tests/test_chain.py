@@ -7,10 +7,10 @@ from bot.answering.conversation import Conversation
 from bot.answering.question import analyse
 from bot.answering.service import AnswerService
 from retrieval.index import NewsIndex
-from tests.conftest import TOMAHAWK_DOC, free_port, make_llm_settings, make_settings
+from tests.conftest import NSC_DOC, NSC_QUESTION, free_port, make_llm_settings, make_settings
 from tests.scripted_llm import Reply, ScriptedLLM
 
-QUESTION = "Which company makes the Tomahawk missiles?"
+QUESTION = NSC_QUESTION
 
 
 @pytest.fixture
@@ -43,14 +43,14 @@ def excerpt_number(service, question, needle) -> int:
 
 
 def test_citations_are_checked_renumbered_and_quoted_verbatim(service, llm_server):
-    n = excerpt_number(service, QUESTION, "Raytheon")
-    llm_server.enqueue(f"Raytheon is the US manufacturer of the Tomahawks [{n}][9].")
+    n = excerpt_number(service, QUESTION, "Brian Hughes")
+    llm_server.enqueue(f"Brian Hughes is the National Security Council spokesman [{n}][9].")
     answer = service.ask(QUESTION)
     assert answer.mode == "llm" and not answer.refused
-    assert answer.text == "Raytheon is the US manufacturer of the Tomahawks. [1]"
+    assert answer.text == "Brian Hughes is the National Security Council spokesman. [1]"
     source = answer.sources[0]
-    assert source.doc_id == TOMAHAWK_DOC and "Raytheon" in source.quote
-    body = service.index.catalog.document(TOMAHAWK_DOC).body
+    assert source.doc_id == NSC_DOC and "Brian Hughes" in source.quote
+    body = service.index.catalog.document(NSC_DOC).body
     assert body[source.start : source.end] == source.quote
     citations = next(c for c in answer.checks if c.name == "citations")
     assert "1 citation number(s) matched no excerpt" in citations.detail
@@ -58,17 +58,19 @@ def test_citations_are_checked_renumbered_and_quoted_verbatim(service, llm_serve
 
 @pytest.mark.parametrize("style", ["[{n}]", "[{n}, {n}]", "【{n}】", "[^{n}]"])
 def test_every_marker_style_is_understood(service, llm_server, style):
-    n = excerpt_number(service, QUESTION, "Raytheon")
-    llm_server.enqueue("Raytheon makes the Tomahawks " + style.format(n=n) + ".")
+    n = excerpt_number(service, QUESTION, "Brian Hughes")
+    llm_server.enqueue(
+        "Brian Hughes speaks for the National Security Council " + style.format(n=n) + "."
+    )
     answer = service.ask(QUESTION)
     assert answer.text.endswith("[1]") and len(answer.sources) == 1
 
 
 def test_unsupported_citation_is_removed_and_the_answer_says_so(service, llm_server):
-    n = excerpt_number(service, QUESTION, "Raytheon")
+    n = excerpt_number(service, QUESTION, "Brian Hughes")
     wrong = 1 if n != 1 else 2
     llm_server.enqueue(
-        f"Raytheon makes the Tomahawk missiles [{n}]. "
+        f"Brian Hughes is the spokesman for the National Security Council [{n}]. "
         f"The Dalai Lama negotiated the sale personally in Tibet [{wrong}]."
     )
     answer = service.ask(QUESTION)
@@ -97,19 +99,19 @@ def test_question_about_absent_names_is_refused_without_calling_the_llm(service,
 
 
 def test_prompt_numbers_the_excerpts_and_marks_them_as_data(service, llm_server):
-    n = excerpt_number(service, QUESTION, "Raytheon")
-    llm_server.enqueue(f"Raytheon makes them [{n}].")
+    n = excerpt_number(service, QUESTION, "Brian Hughes")
+    llm_server.enqueue(f"Brian Hughes is the spokesman [{n}].")
     conversation = Conversation()
     conversation.add("Who met Zelensky?", "Who met Zelensky?", "Trump did [1].")
-    llm_server.enqueue("Which company makes the Tomahawk missiles?")
+    llm_server.enqueue(NSC_QUESTION)
     llm_server.replies.rotate(1)  # the condensing call comes first
     service.ask(QUESTION, conversation=conversation)
     messages = llm_server.requests[-1]["messages"]
     system, user = messages[0]["content"], messages[-1]["content"]
     assert "data, never instructions" in system
     assert "<excerpts>" in user and "</excerpts>" in user
-    assert f"[1] source: {TOMAHAWK_DOC}" in user or "[1] source:" in user
-    assert f"[{n}] source: {TOMAHAWK_DOC}" in user
+    assert f"[1] source: {NSC_DOC}" in user or "[1] source:" in user
+    assert f"[{n}] source: {NSC_DOC}" in user
     assert [m["content"] for m in messages[1:3]] == ["Who met Zelensky?", "Trump did [1]."]
 
 
@@ -118,20 +120,20 @@ def test_follow_up_is_condensed_with_the_history_before_retrieval(service, llm_s
     conversation.add(
         "Did Zelensky want Tomahawk missiles?", "Did Zelensky want Tomahawk missiles?", "Yes [1]."
     )
-    n = excerpt_number(service, QUESTION, "Raytheon")
-    llm_server.enqueue("Which company makes the Tomahawk missiles?", f"Raytheon does [{n}].")
+    n = excerpt_number(service, QUESTION, "Brian Hughes")
+    llm_server.enqueue(NSC_QUESTION, f"Brian Hughes does [{n}].")
     answer = service.ask("And who makes them?", conversation=conversation)
     condense_request = llm_server.requests[0]["messages"][-1]["content"]
     assert "Did Zelensky want Tomahawk missiles?" in condense_request
     assert "And who makes them?" in condense_request
-    assert answer.standalone_question == "Which company makes the Tomahawk missiles?"
-    assert "Raytheon" in answer.text and not answer.refused
+    assert answer.standalone_question == NSC_QUESTION
+    assert "Brian Hughes" in answer.text and not answer.refused
     assert len(conversation.turns) == 2
 
 
 def test_tokens_stream_to_the_caller(service, llm_server):
-    n = excerpt_number(service, QUESTION, "Raytheon")
-    reply = f"Raytheon is the US manufacturer of the Tomahawks [{n}]."
+    n = excerpt_number(service, QUESTION, "Brian Hughes")
+    reply = f"Brian Hughes is the National Security Council spokesman [{n}]."
     llm_server.enqueue(reply)
     streamed: list[str] = []
     service.ask(QUESTION, on_token=streamed.append)
@@ -140,9 +142,9 @@ def test_tokens_stream_to_the_caller(service, llm_server):
 
 
 def test_without_a_token_callback_the_completion_is_not_streamed(service, llm_server):
-    n = excerpt_number(service, QUESTION, "Raytheon")
-    llm_server.enqueue(f"Raytheon makes them [{n}].")
-    assert "Raytheon" in service.ask(QUESTION).text
+    n = excerpt_number(service, QUESTION, "Brian Hughes")
+    llm_server.enqueue(f"Brian Hughes is the spokesman [{n}].")
+    assert "Brian Hughes" in service.ask(QUESTION).text
     assert not llm_server.requests[0].get("stream")
 
 
@@ -154,13 +156,15 @@ def test_token_limit_is_sent_in_the_field_local_servers_read(service, llm_server
 
 def test_server_errors_are_retried_then_answered(seed_index_dir, embeddings, llm_server):
     service = service_for(seed_index_dir, embeddings, llm_server.base_url, retries=2)
-    n = excerpt_number(service, QUESTION, "Raytheon")
+    n = excerpt_number(service, QUESTION, "Brian Hughes")
     llm_server.enqueue(
-        Reply(status=500, text="boom"), Reply(status=429, text="slow down"), f"Raytheon does [{n}]."
+        Reply(status=500, text="boom"),
+        Reply(status=429, text="slow down"),
+        f"Brian Hughes does [{n}].",
     )
     answer = service.ask(QUESTION)
     assert len(llm_server.requests) == 3
-    assert answer.mode == "llm" and "Raytheon" in answer.text
+    assert answer.mode == "llm" and "Brian Hughes" in answer.text
 
 
 @pytest.mark.parametrize(
@@ -178,7 +182,7 @@ def test_failing_llm_gives_a_clear_notice_and_the_extractive_answer(
     llm_server.enqueue(reply)
     answer = service.ask(QUESTION)
     assert message in answer.notice
-    assert answer.mode == "extractive" and "Raytheon" in answer.text
+    assert answer.mode == "extractive" and "Brian Hughes" in answer.text
 
 
 def test_llm_timeout_is_reported_in_time(seed_index_dir, embeddings, llm_server):
@@ -192,4 +196,4 @@ def test_llm_server_down(seed_index_dir, embeddings):
     service = service_for(seed_index_dir, embeddings, f"http://127.0.0.1:{free_port()}/v1")
     answer = service.ask(QUESTION)
     assert "cannot reach the LLM" in answer.notice
-    assert "Raytheon" in answer.text
+    assert "Brian Hughes" in answer.text

@@ -1,19 +1,19 @@
 """`newsqa eval` on the seeds: metrics, peers, report files and the summary.json shape."""
 
 import json
+import re
 import shutil
-import subprocess
 
 import pytest
 
 from bot.evaluation.harness import contains_answer, load_qa, token_f1
-from tests.conftest import SEEDS, SUBPROCESS_TIMEOUT_S, newsqa_command
+from tests.conftest import ROOT, SEEDS, SUBPROCESS_TIMEOUT_S, run_newsqa
 
 QA = [
     {
         "id": "a1",
-        "question": "Which company makes the Tomahawk missiles that Zelensky wanted?",
-        "answers": ["Raytheon"],
+        "question": "How long did Trump's trip to the Middle East last?",
+        "answers": ["36-hour"],
         "sources": ["000_819f83673a16a71b.txt"],
         "kind": "factoid",
     },
@@ -45,25 +45,19 @@ def test_eval_writes_report_results_summary_and_plots(tmp_path, cli_env):
     qa.write_text("\n".join(json.dumps(q) for q in QA) + "\n")
     assert len(load_qa(qa)) == 3
     out = tmp_path / "report"
-    result = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[
-            *newsqa_command(),
-            "eval",
-            "--qa",
-            str(qa),
-            "--corpus",
-            str(SEEDS),
-            "--k",
-            "1,4",
-            "--out",
-            str(out),
-            "--data-dir",
-            str(tmp_path / "eval-index"),
-        ],
+    result = run_newsqa(
+        "eval",
+        "--qa",
+        str(qa),
+        "--corpus",
+        str(SEEDS),
+        "--k",
+        "1,4",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(tmp_path / "eval-index"),
         env=cli_env,
-        capture_output=True,
-        text=True,
     )
     assert result.returncode == 0, result.stderr
     last_line = result.stdout.strip().splitlines()[-1]
@@ -97,22 +91,16 @@ def test_eval_writes_report_results_summary_and_plots(tmp_path, cli_env):
 def test_eval_rejects_a_file_that_is_not_qa(tmp_path, cli_env):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"no question": 1}\n')
-    result = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[
-            *newsqa_command(),
-            "eval",
-            "--qa",
-            str(bad),
-            "--corpus",
-            str(SEEDS),
-            "--no-peers",
-            "--data-dir",
-            str(tmp_path / "i"),
-        ],
+    result = run_newsqa(
+        "eval",
+        "--qa",
+        str(bad),
+        "--corpus",
+        str(SEEDS),
+        "--no-peers",
+        "--data-dir",
+        str(tmp_path / "i"),
         env=cli_env,
-        capture_output=True,
-        text=True,
     )
     assert result.returncode == 1
     assert "not a QA record" in result.stderr and "Traceback" not in result.stderr
@@ -125,22 +113,16 @@ def test_eval_names_a_missing_qa_file_or_corpus_in_one_line(tmp_path, cli_env, m
     if missing != "qa":
         qa.write_text(json.dumps(QA[0]) + "\n")
     corpus = tmp_path / "nowhere" if missing == "corpus" else SEEDS
-    result = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[
-            *newsqa_command(),
-            "eval",
-            "--qa",
-            str(qa),
-            "--corpus",
-            str(corpus),
-            "--no-peers",
-            "--data-dir",
-            str(tmp_path / "i"),
-        ],
+    result = run_newsqa(
+        "eval",
+        "--qa",
+        str(qa),
+        "--corpus",
+        str(corpus),
+        "--no-peers",
+        "--data-dir",
+        str(tmp_path / "i"),
         env=cli_env,
-        capture_output=True,
-        text=True,
     )
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -156,27 +138,88 @@ def test_a_gold_source_kept_as_an_alias_counts_as_found(tmp_path, cli_env):
     qa = tmp_path / "alias_qa.jsonl"
     qa.write_text(json.dumps({**QA[0], "sources": ["zz_reissued.txt"]}) + "\n")
     out = tmp_path / "report"
-    result = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[
-            *newsqa_command(),
-            "eval",
-            "--qa",
-            str(qa),
-            "--corpus",
-            str(corpus),
-            "--k",
-            "1,4",
-            "--no-peers",
-            "--out",
-            str(out),
-            "--data-dir",
-            str(tmp_path / "eval-index"),
-        ],
+    result = run_newsqa(
+        "eval",
+        "--qa",
+        str(qa),
+        "--corpus",
+        str(corpus),
+        "--k",
+        "1,4",
+        "--no-peers",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(tmp_path / "eval-index"),
         env=cli_env,
-        capture_output=True,
-        text=True,
     )
     assert result.returncode == 0, result.stderr
     mine = json.loads((out / "summary.json").read_text())["systems"]["newsqa"]["alias_qa"]
     assert mine["source@1"] == 1.0 and mine["mrr"] == 1.0
+
+
+def test_conversations_are_scored_turn_by_turn_with_short_answers(tmp_path, cli_env):
+    qa = tmp_path / "talk.jsonl"
+    conversation = {
+        "id": "c1",
+        "kind": "conversation",
+        "turns": [
+            {
+                "question": "Who is the spokesman for the National Security Council?",
+                "answers": ["Brian Hughes"],
+                "sources": ["001_4f7398dcd4859725.txt"],
+            },
+            {
+                "question": "And what did he say Russia didn't do on Trump's watch?",
+                "answers": ["invade a neighbor"],
+                "sources": ["001_4f7398dcd4859725.txt"],
+            },
+        ],
+    }
+    qa.write_text(json.dumps(conversation) + "\n")
+    items = load_qa(qa)
+    assert [(i.id, i.before) for i in items] == [("c1#2", [conversation["turns"][0]["question"]])]
+    out = tmp_path / "report"
+    result = run_newsqa(
+        "eval",
+        "--qa",
+        str(qa),
+        "--corpus",
+        str(SEEDS),
+        "--out",
+        str(out),
+        "--data-dir",
+        str(tmp_path / "idx"),
+        "--no-peers",
+        env=cli_env,
+    )
+    assert result.returncode == 0, result.stderr
+    mine = json.loads((out / "summary.json").read_text())["systems"]["newsqa"]["talk"]
+    assert {"short_answer_accuracy", "short_answer_f1"} <= set(mine)
+    (record,) = json.loads((out / "results.json").read_text())["talk"]
+    assert record["id"] == "c1#2" and "short_answer" in record
+
+
+def test_train_fits_weights_and_prints_cross_validated_figures(tmp_path, cli_env):
+    out = tmp_path / "ranker.json"
+    result = run_newsqa(
+        "train",
+        "--qa",
+        str(ROOT / "eval" / "seeds_mine.jsonl"),
+        "--corpus",
+        str(SEEDS),
+        "--out",
+        str(out),
+        "--report",
+        str(tmp_path / "cv.json"),
+        env=cli_env,
+        timeout=SUBPROCESS_TIMEOUT_S * 3,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(
+        r"seeds_mine \(24\): answer_accuracy 0\.\d\d \[0\.\d\d, [01]\.\d\d\]", result.stdout
+    ), result.stdout
+    weights = json.loads(out.read_text())
+    assert set(weights["models"]) == {"sentence", "answer", "span"}
+    assert 0 <= weights["threshold"] <= weights["quote_threshold"] <= 1
+    assert weights["provenance"]["grouped_by"] == "article"

@@ -1,6 +1,5 @@
 """Ingest into real Chroma: idempotent, follows file changes, survives bad files."""
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -8,7 +7,7 @@ import pytest
 from retrieval.errors import EmbeddingMismatchError
 from retrieval.index import NewsIndex
 from retrieval.ingest import check_consistency, ingest
-from tests.conftest import SUBPROCESS_TIMEOUT_S, TOMAHAWK_DOC, make_settings, newsqa_command
+from tests.conftest import TOMAHAWK_DOC, make_settings, run_newsqa
 
 
 def run(index, *paths, **kwargs):
@@ -162,23 +161,11 @@ def test_cli_ingest_reports_skips_and_fails_only_when_nothing_was_ingested(tmp_p
     folder = tmp_path / "bad"
     folder.mkdir()
     (folder / "empty.txt").write_text("")
-    failed = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*newsqa_command(), "ingest", str(folder)],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-    )
+    failed = run_newsqa("ingest", str(folder), env=cli_env)
     assert failed.returncode == 1
     assert "skipped empty.txt: empty file" in failed.stderr
     assert "Traceback" not in failed.stderr
     (folder / "good.txt").write_text("Good title\n\nA good story about a bridge opening.")
-    ok = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*newsqa_command(), "ingest", str(folder)],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-    )
+    ok = run_newsqa("ingest", str(folder), env=cli_env)
     assert ok.returncode == 0, ok.stderr
     assert "1 added" in ok.stdout

@@ -15,11 +15,10 @@ from bot.answering.service import AnswerService
 from retrieval.index import NewsIndex
 from tests.conftest import (
     SEEDS,
-    SUBPROCESS_TIMEOUT_S,
     free_port,
     make_llm_settings,
     make_settings,
-    newsqa_command,
+    run_newsqa,
 )
 
 QUESTION = "Which company makes the Tomahawk missiles?"
@@ -116,20 +115,9 @@ def test_chain_runs_through_a_real_llama_cpp_server(
 
 def test_newsqa_ask_with_openai_base_url_returns_an_answer_object(llama_server, cli_env):
     cli_env.update(OPENAI_BASE_URL=llama_server, **{k: str(v) for k, v in SMALL_MODEL.items()})
-    subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*newsqa_command(), "ingest", str(SEEDS)],
-        env=cli_env,
-        check=True,
-        capture_output=True,
-    )
-    result = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*newsqa_command(), "ask", "--json", QUESTION],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-    )
+    ingested = run_newsqa("ingest", str(SEEDS), env=cli_env)
+    assert ingested.returncode == 0, ingested.stderr
+    result = run_newsqa("ask", "--json", QUESTION, env=cli_env)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["mode"] == "llm" or "empty answer" in answer["notice"]

@@ -23,6 +23,7 @@ from retrieval.index import NewsIndex
 from retrieval.ingest import check_consistency, ingest
 from retrieval.sentences import sentence_spans
 from tests.conftest import (
+    NSC_QUESTION,
     SEEDS,
     SUBPROCESS_TIMEOUT_S,
     TOMAHAWK_DOC,
@@ -30,9 +31,10 @@ from tests.conftest import (
     make_llm_settings,
     make_settings,
     newsqa_command,
+    run_newsqa,
 )
 
-QUESTION = "Which company makes the Tomahawk missiles?"
+QUESTION = NSC_QUESTION
 
 
 @pytest.fixture(scope="module")
@@ -64,65 +66,23 @@ def chroma_server(tmp_path_factory):
 
 def test_ingest_search_and_ask_against_a_chroma_server(chroma_server, cli_env):
     cli_env.update(NEWSQA_CHROMA_URL=chroma_server, NEWSQA_COLLECTION="server-test")
-    command = newsqa_command()
-    ingest_run = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*command, "ingest", str(SEEDS)],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-    )
+    ingest_run = run_newsqa("ingest", str(SEEDS), env=cli_env)
     assert ingest_run.returncode == 0, ingest_run.stderr
     assert "5 added" in ingest_run.stdout
-    again = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*command, "ingest", str(SEEDS)],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-    )
+    again = run_newsqa("ingest", str(SEEDS), env=cli_env)
     assert "5 unchanged" in again.stdout
-    found = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*command, "search", "Tomahawk manufacturer Raytheon"],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-    )
+    found = run_newsqa("search", "Tomahawk manufacturer Raytheon", env=cli_env)
     assert TOMAHAWK_DOC in found.stdout.splitlines()[0]
-    answer = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*command, "ask", "--json", QUESTION],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-    )
-    assert "Raytheon" in json.loads(answer.stdout)["text"]
-    stats = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*command, "stats"],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-    )
+    answer = run_newsqa("ask", "--json", QUESTION, env=cli_env)
+    assert "Brian Hughes" in json.loads(answer.stdout)["text"]
+    stats = run_newsqa("stats", env=cli_env)
     assert chroma_server in stats.stdout
 
 
 def test_unreachable_chroma_server_is_one_clear_line(cli_env, tmp_path):
     cli_env.update(NEWSQA_CHROMA_URL=f"http://127.0.0.1:{free_port()}")
-    subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*newsqa_command(), "ingest", str(SEEDS)],
-        env=cli_env,
-        capture_output=True,
-    )
-    result = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*newsqa_command(), "ask", QUESTION],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-    )
+    run_newsqa("ingest", str(SEEDS), env=cli_env)
+    result = run_newsqa("ask", QUESTION, env=cli_env)
     assert result.returncode == 1
     assert result.stderr.startswith("error:") and "Traceback" not in result.stderr
 
@@ -162,13 +122,7 @@ def test_kill_9_mid_ingest_then_rerun_leaves_a_consistent_index(tmp_path, embedd
     index = NewsIndex(make_settings(data), embeddings)
     partial = index.catalog.counts()["documents"]
     assert 0 < partial < 400, "the kill did not land mid-ingest"
-    rerun = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*newsqa_command(), "ingest", "--quiet", str(corpus)],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-    )
+    rerun = run_newsqa("ingest", "--quiet", str(corpus), env=cli_env)
     assert rerun.returncode == 0, rerun.stderr
     index = NewsIndex(make_settings(data), embeddings)
     assert index.catalog.counts()["documents"] == 400
@@ -220,13 +174,7 @@ def test_a_second_writer_fails_at_once_with_a_clear_message(tmp_path, embeddings
     cli_env["NEWSQA_DATA_DIR"] = str(data)
     with index.writing():
         started = time.monotonic()
-        result = subprocess.run(
-            timeout=SUBPROCESS_TIMEOUT_S,
-            args=[*newsqa_command(), "ingest", str(SEEDS)],
-            env=cli_env,
-            capture_output=True,
-            text=True,
-        )
+        result = run_newsqa("ingest", str(SEEDS), env=cli_env)
         assert time.monotonic() - started < 30
     assert result.returncode == 1
     assert "another newsqa process is writing" in result.stderr
@@ -247,23 +195,11 @@ def test_damaged_index_files_give_a_rebuild_hint(seed_index_dir, tmp_path, cli_e
     path = data / victim
     path.write_bytes(path.read_bytes()[:3000])
     cli_env["NEWSQA_DATA_DIR"] = str(data)
-    result = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*newsqa_command(), "ask", QUESTION],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-    )
+    result = run_newsqa("ask", QUESTION, env=cli_env)
     assert result.returncode == 1, result.stdout
     assert "newsqa ingest --rebuild" in result.stderr
     assert "Traceback" not in result.stderr
-    rebuilt = subprocess.run(
-        timeout=SUBPROCESS_TIMEOUT_S,
-        args=[*newsqa_command(), "ingest", "--rebuild", str(SEEDS)],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-    )
+    rebuilt = run_newsqa("ingest", "--rebuild", str(SEEDS), env=cli_env)
     assert rebuilt.returncode == 0, rebuilt.stderr
 
 
@@ -401,14 +337,14 @@ def test_chroma_server_restart_mid_session_reconnects(tmp_path, embeddings):
     with index.writing():
         ingest(index, [SEEDS])
     service = AnswerService(index)
-    assert "Raytheon" in service.ask(QUESTION).text
+    assert "Brian Hughes" in service.ask(QUESTION).text
     server.terminate()
     server.wait(timeout=30)
     with pytest.raises(NewsQAError, match="lost the Chroma server"):
         service.ask(QUESTION)
     server = start()
     try:
-        assert "Raytheon" in service.ask(QUESTION).text
+        assert "Brian Hughes" in service.ask(QUESTION).text
     finally:
         server.terminate()
         server.wait(timeout=30)

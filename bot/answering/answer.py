@@ -55,6 +55,16 @@ class Source:
         return f"{self.title} — {tail}" if tail else self.title
 
 
+@dataclass
+class ShortAnswer:
+    """The name, number, date or phrase that answers, as `body[start:end]` of its article."""
+
+    text: str
+    doc_id: str
+    start: int
+    end: int
+
+
 @dataclass(kw_only=True)
 class Check:
     """One verification run on the answer, shown on demand so a reader can audit it."""
@@ -107,6 +117,7 @@ class Answer:
     retrieved: list[Retrieved] = field(default_factory=list)
     closest: list[Source] = field(default_factory=list)
     notice: str | None = None
+    short_answer: ShortAnswer | None = None
 
     def cited_numbers(self) -> list[int]:
         return [int(n) for n in MARKER.findall(self.text)]

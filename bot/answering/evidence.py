@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from bot.answering.question import Question, Term
 from retrieval.terms import words
@@ -31,6 +31,9 @@ def stem(word: str) -> str:
     return porter().stemWord(word)
 
 
+CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of|for|and|the|on|de|&)?\s*[A-Z][\w’'-]*)+")
+
+
 class TextTerms:
     """The words of a text, for fast term lookups."""
 
@@ -50,10 +53,23 @@ class TextTerms:
             s.startswith(root) or root.startswith(s) for s in self.stems if len(s) >= 5
         )
 
+    @cached_property
+    def initialisms(self) -> set[str]:
+        """The initials of every run of capitalised words: a question's "NSC" is found in an
+        article that only says "National Security Council"."""
+        found = set()
+        for match in CAPITALISED_RUN.finditer(self.text):
+            capitals = [w for w in match.group(0).split() if w[:1].isupper()]
+            for first in range(len(capitals) - 1):
+                found.add("".join(w[0] for w in capitals[first:]))
+        return found
+
     def has_term(self, term: Term) -> bool:
         if term.case_sensitive:
             dotted = r"\.?".join(re.escape(c) for c in term.text)
-            return bool(re.search(rf"(?<![\w.]){dotted}\.?(?!\w)", self.text))
+            found = re.search(rf"(?<![\w.]){dotted}\.?(?!\w)", self.text)
+            return bool(found) or term.text in self.initialisms
+
         for variant in term.variants:
             if NUMBER.fullmatch(variant):  # not part of a longer number: 800 in "800m", not "1,800"
                 if re.search(rf"(?<![\d.,]){re.escape(variant)}(?![\d]|[.,]\d)", self.lower):

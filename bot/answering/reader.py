@@ -1,82 +1,52 @@
-"""The extractive answerer: the one to three sentences of the evidence that best answer the
-question, quoted verbatim, each cited to its article.
+"""The offline reader: the sentence of the evidence that answers the question and, inside it,
+the short answer (a name, number or date), scored by the learned ranker (`ranker`).
 
-Scoring follows measured lessons (README, "How it works"): sentences are scored
-against the question's focus (a number for "how many", a name for "who"), they borrow context
-from their neighbours (answers often sit in the sentence after the best match, or in a quote),
-and only articles that mention every salient term of the question may supply the answer.
+Two stages. Every sentence of the retrieved chunks gets cheap features (similarity to the
+question, IDF-weighted coverage of the question's words in it and its neighbours, retrieval
+ranks, position) and a sentence score; the chunks are reranked by their best sentence. The best
+sentences are then read by the entity recogniser, and each entity of a sentence, plus the
+sentence alone, is a candidate answer scored on span features (type match, distance to the
+question's words and to the head noun, rarity in the article). The best candidate answers when
+its score clears the refusal threshold chosen by cross-validation (a higher one when the question
+asks for a name, number or date and the sentence has none to show).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from bot.answering.evidence import TextTerms, stem
-from bot.answering.places import is_region
-from bot.answering.question import (
-    DATE,
-    DURATION,
-    MONEY,
-    MONEY_KINDS,
-    NUMBER,
-    PERCENTAGE,
-    RATE_QUESTION,
-    TIME_QUESTION,
-    TIME_VALUE,
-    Question,
-)
+from bot.answering.language import Entity, entity_cache
+from bot.answering.question import Question
+from bot.answering.ranker import Ranker
 from retrieval.acronyms import definitions, spelled_out
 from retrieval.catalog import Catalog
 from retrieval.search import Hit
 from retrieval.sentences import sentence_spans
 from retrieval.terms import STOPWORDS, words
 
-NOT_NAME_WORDS = frozenset(
-    """president secretary prime minister vice senator sen. gov. governor dr. mr. mrs. ms. general
-    gen. ambassador chancellor king queen prince pope speaker rep. judge justice chief
-    special envoy house council office department ministry agency center centre fund army
-    bank party union nations states kingdom security national news times street journal post
-    east west north south middle board peace cabinet room oval wealth sovereign atlantic
-    white state united european commission court republic democratic republican monday
-    tuesday wednesday thursday friday saturday sunday january february march april may june
-    july august september october november december""".split()
-)
+# Display only: a sentence that leans on the one before ("He said ...") is quoted with it.
 PRONOUN_START = re.compile(
     r"^[\"“‘]?(?:he|she|they|it|this|that|these|those|his|her|their|its|but|and|so)\b", re.I
 )
-CAPITALISED = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of|the|de|al|bin)?\s*[A-Z][\w’'.-]*)*")
-MIN_SCORE = 0.97
-# Share (IDF-weighted) of the question's content words that the answer sentence and its
-# neighbours must contain; words the corpus never uses weigh the most.
-MIN_COVERAGE = 0.3
-SECOND_SENTENCE_MARGIN = 0.12
-# Sentences of the best fused chunks are always compared with the question by embedding, so a
-# paraphrased question (few shared words) still gets a semantic rerank.
+# Embedding is most of an answer's time, so only sentences of the best fused chunks, or with
+# this IDF-weighted share of the question's words in them and their neighbours, are compared
+# with the question by embedding (both measured in the earlier reader: with every sentence
+# compared, an answer took ten times as long).
 ALWAYS_COMPARED_RANK = 4
-MAX_SENTENCES = 3
-# A question's name that only the sentence's article holds counts this share of its weight:
-# at full weight, sentences that never name the subject beat the one that does (measured on
-# "Which company makes the Tomahawk missiles?" over the seeds alone).
-NAMED_SHARE = 0.5
-# A "how many" answer names what it counts within this many words after the number.
-COUNT_WINDOW = 4
-# A rate question's percentage sits within this many words of the word "rate".
-RATE_WINDOW = 8
-PLACE = re.compile(
-    r"\b(?:in|at|near|outside|from|to)\s+(?:the\s+)?([A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)"
-)
-# Questions whose answer is a sum of money, a number, a duration or a date are never answered
-# by a sentence without one.
-STRICT_FOCUS = frozenset({"money", "number", "duration", "date"})
+COMPARED_COVERAGE = 0.3
+NAME_CLASSES = frozenset({"person", "organisation", "place", "which-other", "work"})
+NUMBER_CLASSES = frozenset({"number", "amount", "money", "percent", "duration", "age", "time"})
+TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*")
 
 
 @dataclass
-class Candidate:
-    """A sentence of a retrieved article that might answer the question."""
+class Sentence:
+    """A sentence of a retrieved article, its features and its sentence score."""
 
     doc_id: str
     start: int
@@ -84,28 +54,39 @@ class Candidate:
     text: str
     rank: int
     index: int
+    features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
-    focus_hit: bool = False
-    coverage: float = 0.0
-    names_role: bool = True  # says the role a "who is the <role> of" question asks about
+
+
+@dataclass
+class Candidate:
+    """An answer candidate: a sentence, and the span of it that answers (or None)."""
+
+    sentence: Sentence
+    span: Entity | None
+    features: dict[str, float]
+    score: float = 0.0
 
 
 @dataclass
 class Pick:
-    """A span of an article chosen for the answer (one sentence, or two with its context)."""
+    """The span quoted as the answer, and the short answer inside it (offsets in the body)."""
 
     doc_id: str
     start: int
     end: int
     text: str
     score: float
+    short: str | None = None
+    short_start: int | None = None
+    short_end: int | None = None
 
 
 @dataclass
 class Evidence:
     """Scored sentences of the candidate chunks, and the bodies of their articles."""
 
-    candidates: list[Candidate]
+    sentences: list[Sentence]
     bodies: dict[str, str]
 
     def best_in(self, hit: Hit) -> float:
@@ -113,90 +94,69 @@ class Evidence:
         chunk = hit.chunk
         return max(
             (
-                c.score
-                for c in self.candidates
-                if c.doc_id == chunk.doc_id and c.start >= chunk.start and c.end <= chunk.end
+                s.score
+                for s in self.sentences
+                if s.doc_id == chunk.doc_id and s.start >= chunk.start and s.end <= chunk.end
             ),
-            default=-1.0,
+            default=-math.inf,
         )
 
 
-class ExtractiveAnswerer:
-    """Scores the sentences of retrieved chunks against a question; reranks chunks by their best
-    sentence and picks the answer sentences."""
+class Reader:
+    """Scores the sentences of retrieved chunks and the answer spans inside the best ones."""
 
-    def __init__(self, embeddings, catalog: Catalog) -> None:
+    def __init__(self, embeddings, catalog: Catalog, ranker: Ranker | None) -> None:
+        """With no ranker (when `make train` collects features), nothing is scored."""
         self.embeddings = embeddings
         self.catalog = catalog
+        self.ranker = ranker
 
-    def score(self, question: Question, hits: list[Hit]) -> Evidence:
-        candidates, bodies = self._candidates(hits)
-        if candidates:
-            self._score(question, candidates, bodies)
-        return Evidence(candidates, bodies)
+    def score(self, question: Question, hits: list[Hit], covering: set[str]) -> Evidence:
+        """Sentence features and scores for every prose sentence of `hits`."""
+        sentences, bodies = self._sentences(hits)
+        if sentences:
+            sentence_features(question, sentences, bodies, covering, self._idf, self._similarity)
+            if self.ranker is not None:
+                scores = self.ranker.score("sentence", [s.features for s in sentences])
+                for sentence, value in zip(sentences, scores, strict=True):
+                    sentence.score = float(value)
+        return Evidence(sentences, bodies)
 
     @staticmethod
     def rerank(evidence: Evidence, hits: list[Hit]) -> list[Hit]:
-        """Chunks ordered by their best sentence, the fused retrieval rank breaking ties: a
-        chunk holding one sentence that answers beats one that is merely on topic."""
+        """Chunks ordered by their best sentence, the fused retrieval rank breaking ties."""
         order = {id(h): i for i, h in enumerate(hits)}
-        return sorted(hits, key=lambda h: -evidence.best_in(h) - 0.02 / (1 + order[id(h)]))
+        return sorted(hits, key=lambda h: (-evidence.best_in(h), order[id(h)]))
+
+    def candidates(
+        self, question: Question, evidence: Evidence, allowed_docs: set[str]
+    ) -> list[Candidate]:
+        """Scored candidates from the best sentences of the allowed articles: sentences by the
+        `answer` model, their spans by the `span` model."""
+        best = top_sentences(evidence, allowed_docs, self.ranker.top_sentences)
+        found = span_candidates(
+            question, best, evidence.bodies, entity_cache().entities([s.text for s in best])
+        )
+        score_candidates(self.ranker, found)
+        return found
 
     def pick(
-        self, question: Question, evidence: Evidence, allowed_docs: set[str], already_said: str = ""
-    ) -> list[Pick]:
-        """The best answer spans, best first; empty when nothing scores as an answer. Sentences
-        in `already_said` (the previous answer, for a follow-up) are not repeated."""
-        ranked = sorted(
-            (
-                c
-                for c in evidence.candidates
-                if c.doc_id in allowed_docs
-                and c.text not in already_said
-                and (c.focus_hit or question.focus not in STRICT_FOCUS)
-                and c.names_role
-            ),
-            key=lambda c: c.score,
-            reverse=True,
-        )
-        if not ranked:
-            return []
-        best = ranked[0]
-        if best.score < MIN_SCORE or best.coverage < MIN_COVERAGE:
-            return []
-        chosen = [best]
-        for other in ranked[1:]:
-            close = best.score - other.score <= SECOND_SENTENCE_MARGIN
-            if len(chosen) == MAX_SENTENCES - 1 or not close:
-                break
-            if question.focus and not other.focus_hit:
-                continue
-            chosen.append(other)
-        return self._spans(chosen, evidence.bodies)
+        self, question: Question, evidence: Evidence, allowed_docs: set[str]
+    ) -> tuple[Pick | None, float, float]:
+        """The answer, or None when the best sentence scores under its refusal threshold; the
+        best score, and the threshold it had to reach."""
+        found = self.candidates(question, evidence, allowed_docs)
+        answer, short = choose(found, self.ranker.span_threshold)
+        if answer is None:
+            return None, 0.0, self.ranker.threshold
+        needed = self.ranker.needed(question.answer_type.wants_span, short is not None)
+        if answer.score < needed:
+            return None, answer.score, needed
+        return quote(answer, short, evidence.bodies[answer.sentence.doc_id]), answer.score, needed
 
-    def _spans(self, chosen: list[Candidate], bodies: dict[str, str]) -> list[Pick]:
-        """Picks in answer order; neighbouring sentences of one article become one quote, and a
-        sentence that leans on the previous one ('He said ...') brings it along."""
-        picks: list[Pick] = []
-        for c in chosen:
-            body = bodies[c.doc_id]
-            start = c.start
-            if PRONOUN_START.match(c.text) and c.index > 0:
-                previous = list(sentence_spans(body[: c.start]))
-                if previous:
-                    start = previous[-1][0]
-            for pick in picks:
-                if pick.doc_id == c.doc_id and start <= pick.end + 2 and pick.start <= c.end + 2:
-                    pick.start, pick.end = min(pick.start, start), max(pick.end, c.end)
-                    pick.text = body[pick.start : pick.end]
-                    break
-            else:
-                picks.append(Pick(c.doc_id, start, c.end, body[start : c.end], c.score))
-        return picks
-
-    def _candidates(self, hits: list[Hit]) -> tuple[list[Candidate], dict[str, str]]:
+    def _sentences(self, hits: list[Hit]) -> tuple[list[Sentence], dict[str, str]]:
         bodies: dict[str, str] = {}
-        candidates: dict[tuple[str, int], Candidate] = {}
+        found: dict[tuple[str, int], Sentence] = {}
         for rank, hit in enumerate(hits, 1):
             chunk = hit.chunk
             if chunk.doc_id not in bodies:
@@ -208,123 +168,294 @@ class ExtractiveAnswerer:
             for index, (start, end) in enumerate(sentence_spans(body)):
                 if start >= chunk.start and end <= chunk.end and is_prose(body[start:end]):
                     key = (chunk.doc_id, start)
-                    if key not in candidates:
-                        candidates[key] = Candidate(
-                            chunk.doc_id, start, end, body[start:end], rank, index
+                    if key not in found:
+                        found[key] = Sentence(
+                            chunk.doc_id,
+                            start,
+                            end,
+                            body[start:end],
+                            rank,
+                            index,
+                            {"dense": recip(hit.dense_rank), "lexical": recip(hit.lexical_rank)},
                         )
-        return list(candidates.values()), bodies
-
-    def _score(self, question: Question, candidates: list[Candidate], bodies) -> None:
-        spans = {doc: list(sentence_spans(body)) for doc, body in bodies.items()}
-        neighbours = []
-        for c in candidates:
-            doc_spans = spans[c.doc_id]
-            before = bodies[c.doc_id][slice(*doc_spans[c.index - 1])] if c.index > 0 else ""
-            after = (
-                bodies[c.doc_id][slice(*doc_spans[c.index + 1])]
-                if c.index + 1 < len(doc_spans)
-                else ""
-            )
-            neighbours.append((before, after))
-        articles = {doc: TextTerms(body) for doc, body in bodies.items()}
-        # "says Stephen Dyer, director of UKIF" answers a question about the UK Internet Forum.
-        acronyms = {doc: definitions(body) for doc, body in bodies.items()}
-        weights = self._idf(question.content)
-        total = sum(weights.values()) or 1.0
-        question_words = set(words(question.text))
-        # News names its subject once and then says "the bank" or "Mr Park": a name the
-        # question asks about counts, in part, as present in every sentence of an article that
-        # has it, so sentences compete on what the question asks about that name.
-        names = {w for term in question.salient for w in words(term.text)}
-        for c, (before, after) in zip(candidates, neighbours, strict=True):
-            article = articles[c.doc_id]
-            named = {t for t in names if article.has_word(t)}
-            own = TextTerms(spelled_out(c.text, acronyms[c.doc_id]))
-            around = TextTerms(spelled_out(f"{before} {c.text} {after}", acronyms[c.doc_id]))
-            lexical = (
-                sum(
-                    w if own.has_word(t) else NAMED_SHARE * w
-                    for t, w in weights.items()
-                    if t in named or own.has_word(t)
-                )
-                / total
-            )
-            context = (
-                sum(
-                    w if around.has_word(t) else NAMED_SHARE * w
-                    for t, w in weights.items()
-                    if t in named or around.has_word(t)
-                )
-                / total
-            )
-            # What the sentence and its neighbours say themselves: the bar for being an answer.
-            literal = sum(w for t, w in weights.items() if around.has_word(t)) / total
-            strength = focus_strength(question, c.text, question_words, articles[c.doc_id])
-            c.focus_hit = strength > 0
-            focus = 0.0 if not question.focus else (0.35 * strength if c.focus_hit else -0.2)
-            c.coverage = literal
-            c.names_role = all(any(map(around.has_word, role)) for role in question.roles)
-            c.score = 0.5 * lexical + 0.3 * context + focus + 0.04 / c.rank
-            if question.context:  # a follow-up stays with what the earlier answer was about
-                shared = sum(map(own.has_word, question.context)) / len(question.context)
-                in_article = sum(map(articles[c.doc_id].has_word, question.context)) / len(
-                    question.context
-                )
-                c.score += 0.2 * in_article + 0.5 * shared
-        # Embedding is most of an answer's time, so only sentences that could be picked (enough
-        # of the question around them) or that sit in the best fused chunks are compared.
-        compared = [
-            i
-            for i, c in enumerate(candidates)
-            if c.coverage >= MIN_COVERAGE or c.rank <= ALWAYS_COMPARED_RANK
-        ]
-        leaning = [
-            adds_question_words(weights, neighbours[i][0], candidates[i].text) for i in compared
-        ]
-        similarity = self._similarity(
-            question.text,
-            [candidates[i] for i in compared],
-            [neighbours[i] for i in compared],
-            leaning,
-        )
-        for i, sim in zip(compared, similarity, strict=True):
-            candidates[i].score += float(sim)
-
-    def _similarity(
-        self,
-        question: str,
-        candidates: list[Candidate],
-        neighbours: list[tuple[str, str]],
-        leaning: list[bool],
-    ) -> np.ndarray:
-        """Cosine of each sentence to the question, or of the sentence read with the one before
-        it (minus a small margin) when that is closer: answers often lean on the sentence before
-        ('The meeting, reported by Anadolu Agency, ...'). The pair is embedded as text; the mean
-        of the two sentence vectors was measured to lose such answers."""
-        if not candidates:
-            return np.zeros(0, dtype=np.float32)
-        n = len(candidates)
-        paired = [i for i in range(n) if leaning[i]]
-        texts = [question] + [c.text for c in candidates]
-        texts += [f"{neighbours[i][0]} {candidates[i].text}" for i in paired]
-        vectors = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
-        similarity = vectors[1 : n + 1] @ vectors[0]
-        window_similarity = vectors[n + 1 :] @ vectors[0]
-        similarity[paired] = np.maximum(similarity[paired], window_similarity - 0.05)
-        return similarity
+        return list(found.values()), bodies
 
     def _idf(self, terms: list[str]) -> dict[str, float]:
         total = max(self.catalog.counts()["chunks"], 1)
         return {t: math.log(1 + total / (1 + self.catalog.chunk_frequency(t))) for t in terms}
 
+    def _similarity(self, question: str, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
+        vectors = np.asarray(self.embeddings.embed_documents([question, *texts]), dtype=np.float32)
+        return vectors[1:] @ vectors[0]
 
-def adds_question_words(weights: dict[str, float], before: str, sentence: str) -> bool:
-    """Whether the sentence before holds a question word the sentence lacks: only then can
-    reading the two together bring the sentence closer to the question."""
-    if not before:
-        return False
-    own, previous = TextTerms(sentence), TextTerms(before)
-    return any(previous.has_word(t) and not own.has_word(t) for t in weights)
+
+def recip(rank: int | None) -> float:
+    return 1.0 / rank if rank else 0.0
+
+
+def sentence_features(
+    question: Question,
+    sentences: list[Sentence],
+    bodies: dict[str, str],
+    covering: set[str],
+    idf,
+    similarity,
+) -> None:
+    """Fill `features` of each sentence. `idf(terms)` weighs the question's words; the
+    `similarity(question, texts)` of sentences to the question comes from the embedder."""
+    spans = {doc: list(sentence_spans(body)) for doc, body in bodies.items()}
+    articles = {doc: TextTerms(body) for doc, body in bodies.items()}
+    acronyms = {doc: definitions(body) for doc, body in bodies.items()}
+    weights = idf(question.content)
+    total = sum(weights.values()) or 1.0
+    names = {w for term in question.salient for w in words(term.text)}
+    # Cheap signs, before any entity recogniser runs, that a sentence holds an answer of the
+    # kind asked for: names or numbers the question does not already contain.
+    wants_name = question.answer_type.name in NAME_CLASSES
+    wants_number = question.answer_type.name in NUMBER_CLASSES
+    asked = set(words(question.text))
+    local_coverage(question, sentences, bodies, spans, acronyms)
+    to_compare, windows = [], []
+    for s in sentences:
+        doc_spans = spans[s.doc_id]
+        body = bodies[s.doc_id]
+        before = body[slice(*doc_spans[s.index - 1])] if s.index > 0 else ""
+        after = body[slice(*doc_spans[s.index + 1])] if s.index + 1 < len(doc_spans) else ""
+        own = TextTerms(spelled_out(s.text, acronyms[s.doc_id]))
+        around = TextTerms(spelled_out(f"{before} {s.text} {after}", acronyms[s.doc_id]))
+        article = articles[s.doc_id]
+        own_cov = sum(w for t, w in weights.items() if own.has_word(t)) / total
+        around_cov = sum(w for t, w in weights.items() if around.has_word(t)) / total
+        article_cov = sum(w for t, w in weights.items() if article.has_word(t)) / total
+        named = [t for t in names if article.has_word(t)]
+        named_own = sum(own.has_word(t) for t in named) / len(named) if named else 0.0
+        s.features.update(
+            own=own_cov,
+            around=around_cov,
+            article=article_cov,
+            named_in_sentence=named_own,
+            fused=1.0 / s.rank,
+            position=1.0 / (1 + s.index),
+            covering=float(s.doc_id in covering),
+            new_names=float(wants_name) * min(len(new_tokens(s.text, asked, names=True)), 4) / 4,
+            new_numbers=float(wants_number)
+            * min(len(new_tokens(s.text, asked, names=False)), 3)
+            / 3,
+            length=min(len(s.text), 400) / 400,
+        )
+        if question.context:  # a follow-up stays with what the earlier answer was about
+            s.features["context_sentence"] = sum(map(own.has_word, question.context)) / len(
+                question.context
+            )
+            s.features["context_article"] = sum(map(article.has_word, question.context)) / len(
+                question.context
+            )
+        if s.rank <= ALWAYS_COMPARED_RANK or around_cov >= COMPARED_COVERAGE:
+            to_compare.append(s)
+            windows.append(f"{before} {s.text}" if before and around_cov > own_cov else None)
+    texts = [s.text for s in to_compare] + [w for w in windows if w]
+    sims = similarity(question.text, texts) if texts else np.zeros(0)
+    extra = iter(sims[len(to_compare) :])
+    for s, sim, window in zip(to_compare, sims[: len(to_compare)], windows, strict=True):
+        s.features["similarity"] = float(sim)
+        s.features["window_similarity"] = float(next(extra)) if window else float(sim)
+        s.features["compared"] = 1.0
+
+
+def local_coverage(
+    question: Question,
+    sentences: list[Sentence],
+    bodies: dict[str, str],
+    spans: dict[str, list[tuple[int, int]]],
+    acronyms: dict[str, dict[str, str]],
+) -> None:
+    """The share of the question's words in a sentence (and with its neighbours), each weighted
+    by its rarity among the sentences of the same article. The lead sentence shares the article's
+    topic words with every question about it; the answer sentence holds the words only it has."""
+    for doc, body in bodies.items():
+        mine = [s for s in sentences if s.doc_id == doc]
+        if not mine:
+            continue
+        terms = [TextTerms(spelled_out(body[a:b], acronyms[doc])) for a, b in spans[doc]]
+        found = {t: [i for i, x in enumerate(terms) if x.has_word(t)] for t in question.content}
+        weights = {
+            t: math.log((1 + len(terms)) / len(where)) for t, where in found.items() if where
+        }
+        total = sum(weights.values()) or 1.0
+        for s in mine:
+            own = sum(w for t, w in weights.items() if s.index in found[t])
+            near = sum(
+                w for t, w in weights.items() if any(abs(i - s.index) <= 1 for i in found[t])
+            )
+            s.features.update(local_own=own / total, local_around=near / total)
+
+
+def new_tokens(sentence: str, asked: set[str], names: bool) -> list[str]:
+    """Capitalised words after the first (names=True), or numbers, that the question lacks."""
+    tokens = TOKEN.findall(sentence)
+    if names:
+        return [t for t in tokens[1:] if t[:1].isupper() and t.lower() not in asked]
+    return [t for t in tokens if re.search(r"\d", t) and t.lower() not in asked]
+
+
+def top_sentences(evidence: Evidence, allowed_docs: set[str], n: int) -> list[Sentence]:
+    allowed = [s for s in evidence.sentences if s.doc_id in allowed_docs]
+    return sorted(allowed, key=lambda s: s.score, reverse=True)[:n]
+
+
+def span_candidates(
+    question: Question,
+    sentences: list[Sentence],
+    bodies: dict[str, str],
+    entities: list[tuple[Entity, ...]],
+) -> list[Candidate]:
+    """Each sentence as an answer (span None), and each of its entities the question does not
+    already name as a short answer. A sentence's answer features include the best of its
+    spans of the expected type, so that "Brian Welch, the guitarist" beats the lead sentence
+    that never names him."""
+    kind = question.answer_type
+    asked = {stem(w) for w in words(question.text)}
+    content = {stem(w) for w in question.content}
+    head = stem(kind.head) if kind.head else None
+    found = []
+    best = {
+        name: max((x.features.get(name, 0.0) for x in sentences), default=0.0)
+        for name in ("similarity", "own", "around", "local_own")
+    }
+    top_score = max((x.score for x in sentences), default=0.0)
+    for rank, (s, ents) in enumerate(zip(sentences, entities, strict=True), 1):
+        tokens = [(m.start(), stem(m.group(0).lower())) for m in re.finditer(r"[^\W_]+", s.text)]
+        near_question = [i for i, (_, t) in enumerate(tokens) if t in content]
+        near_head = [i for i, (_, t) in enumerate(tokens) if head and t == head]
+        article = bodies[s.doc_id].lower()
+        spans = []
+        for entity in ents:
+            names = [w for w in words(entity.text) if w not in STOPWORDS]
+            if not names or all(stem(w) in asked for w in names):
+                continue
+            first = token_index(tokens, entity.start)
+            last = token_index(tokens, max(entity.end - 1, entity.start))
+            spans.append(
+                Candidate(
+                    s,
+                    entity,
+                    {
+                        "stage1": s.score,
+                        "similarity": s.features.get("similarity", 0.0),
+                        "own": s.features["own"],
+                        "type_match": float(entity.label in kind.labels),
+                        f"{kind.name}|{entity.label}": 1.0,
+                        "near_question": nearness(near_question, first, last),
+                        "near_head": nearness(near_head, first, last),
+                        "rarity": 1.0 / (1.0 + math.log(max(article.count(names[-1]), 1))),
+                        "span_position": entity.start / max(len(s.text), 1),
+                        "span_words": 1.0 / len(names),
+                    },
+                )
+            )
+        typed = [c for c in spans if c.features["type_match"]]
+        answer = {
+            "stage1": s.score,
+            "similarity": s.features.get("similarity", 0.0),
+            "own": s.features["own"],
+            "around": s.features["around"],
+            "local_own": s.features.get("local_own", 0.0),
+            "local_around": s.features.get("local_around", 0.0),
+            f"{kind.name}|typed": float(bool(typed)),
+            "typed_spans": min(len(typed), 5) / 5,
+            "typed_near_question": max((c.features["near_question"] for c in typed), default=0),
+            "typed_near_head": max((c.features["near_head"] for c in typed), default=0),
+            "typed_rarity": max((c.features["rarity"] for c in typed), default=0),
+            # How the sentence compares with the others read for this question.
+            "stage1_gap": s.score - top_score,
+            "stage1_rank": 1.0 / rank,
+            **{f"{name}_gap": s.features.get(name, 0.0) - value for name, value in best.items()},
+        }
+        found.append(Candidate(s, None, answer))
+        found += spans
+    return found
+
+
+def token_index(tokens: list[tuple[int, str]], char: int) -> int:
+    index = 0
+    for i, (start, _) in enumerate(tokens):
+        if start <= char:
+            index = i
+    return index
+
+
+def nearness(positions: list[int], first: int, last: int) -> float:
+    """1 for a span next to one of `positions`, falling with the words in between; 0 if none."""
+    if not positions:
+        return 0.0
+    gap = min(max(first - p, p - last, 0) for p in positions)
+    return 1.0 / (1.0 + gap)
+
+
+def score_candidates(ranker: Ranker, found: list[Candidate]) -> None:
+    """Spans first; a sentence's answer features then include its best span of the expected
+    type, so the sentence that holds the likeliest short answer is preferred."""
+    spans = [c for c in found if c.span is not None]
+    if spans:
+        for candidate, value in zip(
+            spans, ranker.score("span", [c.features for c in spans]), strict=True
+        ):
+            candidate.score = float(value)
+    add_best_span(found)
+    answers = [c for c in found if c.span is None]
+    if answers:
+        for candidate, value in zip(
+            answers, ranker.score("answer", [c.features for c in answers]), strict=True
+        ):
+            candidate.score = float(value)
+
+
+def add_best_span(found: list[Candidate]) -> None:
+    best: dict[int, float] = {}
+    for c in found:
+        if c.span is not None and c.features["type_match"]:
+            best[id(c.sentence)] = max(best.get(id(c.sentence), 0.0), c.score)
+    for c in found:
+        if c.span is None:
+            c.features["best_span"] = best.get(id(c.sentence), 0.0)
+
+
+def choose(
+    found: list[Candidate], span_threshold: float
+) -> tuple[Candidate | None, Candidate | None]:
+    """The best sentence, and the best span of the expected type inside it when its score
+    clears `span_threshold` (a span of the wrong type is never shown)."""
+    answer = max((c for c in found if c.span is None), key=lambda c: c.score, default=None)
+    if answer is None:
+        return None, None
+    spans = [
+        c
+        for c in found
+        if c.sentence is answer.sentence
+        and c.span is not None
+        and c.features["type_match"]
+        and c.score >= span_threshold
+    ]
+    return answer, max(spans, key=lambda c: c.score, default=None)
+
+
+def quote(candidate: Candidate, short: Candidate | None, body: str) -> Pick:
+    """The answer's quote (the sentence, with the one before when it leans on it) and its
+    short answer with offsets into the body."""
+    s = candidate.sentence
+    start = s.start
+    if PRONOUN_START.match(s.text) and s.index > 0:
+        previous = list(sentence_spans(body[: s.start]))
+        if previous:
+            start = previous[-1][0]
+    pick = Pick(s.doc_id, start, s.end, body[start : s.end], candidate.score)
+    if short is not None:
+        pick.short = short.span.text
+        pick.short_start = s.start + short.span.start
+        pick.short_end = s.start + short.span.end
+    return pick
 
 
 def is_prose(sentence: str) -> bool:
@@ -337,103 +468,3 @@ def is_prose(sentence: str) -> bool:
         return True
     capitalised = sum(t[:1].isupper() for t in tokens)
     return len(tokens) > 12 or capitalised < len(tokens) / 2
-
-
-def entities(sentence: str) -> list[str]:
-    """Capitalised word runs, minus a sentence-initial single word ('The', 'However')."""
-    found = []
-    for match in CAPITALISED.finditer(sentence):
-        run = [w for w in match.group(0).split() if w.lower() not in STOPWORDS]
-        if not run or (match.start() == 0 and len(run) == 1):
-            continue
-        found.append(" ".join(run).strip(".,’'"))
-    return found
-
-
-def person_name(entity: str) -> bool:
-    """'Adam Boehler', 'Secretary of the Army Dan Driscoll', 'Carl-Peter Forster', 'Dan
-    O'Brien' -> has a First Last name; "Brazil's Petrobras" has not."""
-    tokens = [t for t in entity.split() if t.lower() not in NOT_NAME_WORDS]
-    run = 0
-    for token in tokens:
-        possessive = re.search(r"[’']s$", token)
-        run = (
-            run + 1
-            if (token[:1].isupper() and not possessive and re.sub(r"[-’']", "", token).isalpha())
-            else 0
-        )
-        if run >= 2:
-            return True
-    return False
-
-
-def counts(after_number: str, unit: list[str]) -> bool:
-    """Whether the words just after a number name what the question counts ("12,575 net cafes"
-    for "how many net cafes"): "47,000 complaints" does not answer "how many people"."""
-    following = {stem(w) for w in words(after_number)[:COUNT_WINDOW]}
-    return any(stem(w) in following for w in unit)
-
-
-def focus_strength(
-    question: Question, sentence: str, question_words: set[str], article: TextTerms
-) -> float:
-    """How well the sentence holds the kind of thing the question asks for, beyond the
-    question's own words: 1 for a rare new name, less for one the article repeats, 0 for none."""
-    focus = question.focus
-    if focus == "duration":
-        return float(bool(DURATION.search(sentence)))
-    if focus == "money":
-        if any(kind & question_words and not said.search(sentence) for kind, said in MONEY_KINDS):
-            return 0.0
-        return float(
-            any(m.group(0).lower() not in question.text.lower() for m in MONEY.finditer(sentence))
-        )
-    if focus == "number" and TIME_QUESTION.search(question.text):
-        return float(any(m.group(0) not in question.text for m in TIME_VALUE.finditer(sentence)))
-    if focus == "number" and RATE_QUESTION.search(question.text):
-        return float(
-            any(
-                m.group(0) not in question.text and says_rate(question, sentence, m)
-                for m in PERCENTAGE.finditer(sentence)
-            )
-        )
-    if focus == "number":
-        new = [m for m in NUMBER.finditer(sentence) if m.group(0).lower() not in question_words]
-        if not new or not question.unit:
-            return float(bool(new))
-        return float(any(counts(sentence[m.end() :], question.unit) for m in new))
-    if focus == "date":
-        return float(any(m.group(0).lower() not in question_words for m in DATE.finditer(sentence)))
-    if focus in {"person", "place", "organisation", "settlement"}:
-        best = 0.0
-        found = places(sentence) if focus == "settlement" else entities(sentence)
-        for entity in found:
-            names = [w for w in words(entity) if w not in STOPWORDS]
-            if not names or all(n in question_words for n in names):
-                continue
-            if (focus == "person" and not person_name(entity)) or (
-                focus == "settlement" and is_region(entity)
-            ):
-                continue
-            mentions = max(article.lower.count(names[-1]), 1)
-            best = max(best, 1.0 / (1.0 + math.log(mentions)))
-        return best
-    return 1.0
-
-
-def places(sentence: str) -> list[str]:
-    """Names that stand where a place does: 'the factory in Trollhaettan', 'talks at Camp
-    David'. 'General Motors' heading a sentence is not one, nor is 'in August'."""
-    return [
-        m.group(1) for m in PLACE.finditer(sentence) if m.group(1).lower() not in NOT_NAME_WORDS
-    ]
-
-
-def says_rate(question: Question, sentence: str, percentage: re.Match) -> bool:
-    """A percentage answers a rate question when the sentence says 'rate' within a few words of
-    it ('kept interest rates at an all-time low of 3.25%'); a percentage question takes any."""
-    if not re.search(r"\brates?\b", question.text, re.I):
-        return True
-    before = words(sentence[: percentage.start()])[-RATE_WINDOW:]
-    after = words(sentence[percentage.end() :])[:RATE_WINDOW]
-    return any(w in {"rate", "rates"} for w in before + after)

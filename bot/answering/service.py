@@ -6,12 +6,15 @@ import logging
 import time
 from collections.abc import Callable
 from functools import cached_property
+from typing import Literal
 
-from bot.answering.answer import CANNOT_FIND, Answer, Check, Retrieved, Source
+from bot.answering.answer import CANNOT_FIND, Answer, Check, Retrieved, ShortAnswer, Source
 from bot.answering.conversation import Conversation
 from bot.answering.evidence import coverage
+from bot.answering.language import entity_cache
 from bot.answering.question import Question, analyse
-from bot.answering.reader import ExtractiveAnswerer, Pick, entities, person_name
+from bot.answering.ranker import Ranker, load_ranker
+from bot.answering.reader import Pick, Reader
 from bot.answering.settings import LLMSettings
 from retrieval.errors import BadInputError
 from retrieval.index import NewsIndex
@@ -39,6 +42,21 @@ def validate_question(question: str, max_chars: int) -> str:
     return cleaned
 
 
+def named_in(text: str) -> list[str]:
+    """The words of the people and organisations `text` names: what a follow-up's pronoun most
+    likely points at."""
+    (found,) = entity_cache().entities([text])
+    return list(
+        dict.fromkeys(
+            w
+            for e in found
+            if e.label in {"PERSON", "ORG"}
+            for w in words(e.text)
+            if w not in STOPWORDS
+        )
+    )
+
+
 def answer_pool(fused: list[Hit]) -> list[Hit]:
     """The chunks whose sentences may answer: the best fused, then any chunk that dense search
     or BM25 ranked among its own best but fusion left out."""
@@ -54,11 +72,20 @@ def answer_pool(fused: list[Hit]) -> list[Hit]:
 class AnswerService:
     """Retrieves evidence and answers from it, extractively or (when configured) with an LLM."""
 
-    def __init__(self, index: NewsIndex, llm_settings: LLMSettings | None = None, llm=None) -> None:
+    def __init__(
+        self,
+        index: NewsIndex,
+        llm_settings: LLMSettings | None = None,
+        llm=None,
+        ranker: Ranker | Literal["fitted"] | None = "fitted",
+    ) -> None:
+        """`ranker` is the fitted one (`ranker.json`) unless given; None scores nothing, for
+        `make train`, which fits it."""
         self.index = index
         self.settings = index.settings
         self.llm_settings = llm_settings or LLMSettings()
         self._llm = llm
+        self._ranker = ranker
 
     @property
     def llm_available(self) -> bool:
@@ -69,8 +96,9 @@ class AnswerService:
         return Retriever(self.index)
 
     @cached_property
-    def extractive(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.index.embeddings, self.index.catalog)
+    def reader(self) -> Reader:
+        ranker = load_ranker() if self._ranker == "fitted" else self._ranker
+        return Reader(self.index.embeddings, self.index.catalog, ranker)
 
     @cached_property
     def chain(self):
@@ -125,54 +153,61 @@ class AnswerService:
         return answer
 
     def gather(self, analysis: Question, query: str, k: int, where: SearchFilter | None):
-        """Hybrid search, then the candidate pool reranked by its best-answering sentence and
-        made diverse: (top-k hits, scored evidence, seconds)."""
+        """Hybrid search, then the candidate pool reranked by its best sentence and made
+        diverse: (top-k hits, scored evidence, the articles that may answer, seconds). Only
+        articles naming everything the question names may answer, so they come first."""
         started = time.perf_counter()
         pool = answer_pool(self.retriever.search(query, k, where).pool)
-        evidence = self.extractive.score(analysis, pool)
-        ranked = self.extractive.rerank(evidence, pool)
-        # Only articles naming everything the question names may answer, so they come first.
-        covering, _ = self.evidence_checks(analysis, ranked)
+        covering, _ = self.evidence_checks(analysis, pool)
+        evidence = self.reader.score(analysis, pool, covering)
+        ranked = self.reader.rerank(evidence, pool)
         ranked.sort(key=lambda h: h.chunk.doc_id not in covering)
         hits = diversify(ranked, k, self.retriever.per_article)
-        return hits, evidence, time.perf_counter() - started
+        return hits, evidence, covering, time.perf_counter() - started
+
+    @staticmethod
+    def follow_up(question: str, conversation: Conversation) -> tuple[Question, str]:
+        """The question's analysis and what is searched. A follow-up is searched with the
+        question it follows, and the earlier answer's names give context. (The earlier answer's
+        sentence may answer it too: "how old was her opponent?")"""
+        standalone = conversation.condense_without_llm(question)
+        analysis = analyse(question)
+        if standalone != question:
+            analysis.context = named_in(conversation.turns[-1][1])
+        return analysis, standalone
 
     def answer_extractively(
         self, question: str, conversation: Conversation, k: int, where: SearchFilter | None
     ) -> Answer:
-        standalone = conversation.condense_without_llm(question)
-        analysis = analyse(question)
-        already_said = ""
-        if standalone != question:  # a follow-up: the earlier question's names give context
-            # What a pronoun most likely points at: the people the last answer named.
-            names = [e for e in entities(conversation.turns[-1][1]) if person_name(e)]
-            analysis.context = list(
-                dict.fromkeys(w for name in names for w in words(name) if w not in STOPWORDS)
-            )
-            already_said = conversation.turns[-1][1]
-        hits, evidence, seconds = self.gather(analysis, standalone, k, where)
-        allowed, checks = self.evidence_checks(analysis, hits)
-        picks = self.extractive.pick(analysis, evidence, allowed, already_said) if allowed else []
+        analysis, standalone = self.follow_up(question, conversation)
+        hits, evidence, allowed, seconds = self.gather(analysis, standalone, k, where)
+        _, checks = self.evidence_checks(analysis, hits)
+        checks[0].passed = bool(allowed)
+        pick, best, needed = self.reader.pick(analysis, evidence, allowed)
         if allowed:
             checks.append(
                 Check(
                     name="answer sentence",
-                    passed=bool(picks),
-                    detail=f"best sentence scored {picks[0].score:.2f}"
-                    if picks
-                    else "no sentence of the evidence answers the question",
+                    passed=pick is not None,
+                    detail=f"the best answer scored {best:.2f} (answers from {needed:.2f})"
+                    if pick
+                    else f"no sentence of the evidence answers the question (best {best:.2f}, "
+                    f"needs {needed:.2f})",
                 )
             )
-        if picks:
-            sources = [self._source(n, pick) for n, pick in enumerate(picks, 1)]
-            text = " ".join(f"{pick.text} [{n}]" for n, pick in enumerate(picks, 1))
+        if pick:
+            source = self._source(1, pick)
+            lead = f"{pick.short} — " if pick.short else ""
             answer = Answer(
                 question=question,
                 standalone_question=standalone,
-                text=text,
-                sources=sources,
+                text=f"{lead}{pick.text} [1]",
+                sources=[source],
                 checks=checks,
                 mode="extractive",
+                short_answer=ShortAnswer(pick.short, pick.doc_id, pick.short_start, pick.short_end)
+                if pick.short
+                else None,
             )
         else:
             answer = self.refusal(question, hits, checks)

@@ -9,10 +9,11 @@ import re
 import statistics
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answering.answer import MARKER
+from bot.answering.conversation import Conversation
 from bot.answering.question import analyse
 from bot.answering.service import AnswerService
 from bot.evaluation.peers import PeerIndex
@@ -22,6 +23,8 @@ from retrieval.terms import words
 SYSTEMS = ("newsqa", "langchain-default", "bm25")
 ANSWER_METRICS = (
     "answer_accuracy",
+    "short_answer_accuracy",
+    "short_answer_f1",
     "token_f1",
     "citation_precision",
     "refusal_accuracy",
@@ -38,6 +41,13 @@ class QAItem:
     answers: list[str]
     sources: list[str]
     kind: str
+    # A conversation's earlier turns (question, answers, sources), asked first in the same
+    # conversation.
+    earlier: list[dict] = field(default_factory=list)
+
+    @property
+    def before(self) -> list[str]:
+        return [turn["question"] for turn in self.earlier]
 
     @property
     def answerable(self) -> bool:
@@ -58,6 +68,9 @@ def load_qa(path: Path) -> list[QAItem]:
             continue
         try:
             record = json.loads(line)
+            if record.get("kind") == "conversation":
+                items += conversation_items(record)
+                continue
             items.append(
                 QAItem(
                     id=str(record.get("id", f"{path.stem}-{number}")),
@@ -73,6 +86,24 @@ def load_qa(path: Path) -> list[QAItem]:
     if not items:
         raise BadInputError(f"{path} holds no questions")
     return items
+
+
+def conversation_items(record: dict) -> list[QAItem]:
+    """Each later turn of a conversation, scored like a factoid, asked after the turns before
+    it in the same conversation."""
+    turns = record["turns"]
+    return [
+        QAItem(
+            id=f"{record['id']}#{n + 1}",
+            question=turn["question"],
+            answers=list(turn.get("answers") or []),
+            sources=list(turn.get("sources") or []),
+            kind="factoid" if turn.get("answers") else "unanswerable",
+            earlier=turns[:n],
+        )
+        for n, turn in enumerate(turns)
+        if n
+    ]
 
 
 def contains_answer(text: str, answers: list[str]) -> bool:
@@ -164,8 +195,11 @@ class Evaluation:
             None,
         )
         if system == "newsqa":
+            conversation = Conversation()
+            for earlier in item.before:
+                self.service.ask(earlier, mode=self.mode, conversation=conversation)
             started = time.perf_counter()
-            answer = self.service.ask(item.question, mode=self.mode)
+            answer = self.service.ask(item.question, mode=self.mode, conversation=conversation)
             record["latency_ms"] = (time.perf_counter() - started) * 1000
             record.update(self.judge_answer(answer, item))
         return record
@@ -184,6 +218,7 @@ class Evaluation:
                     "supports_gold": verbatim and contains_answer(source.quote, item.answers),
                 }
             )
+        short = answer.short_answer.text if answer.short_answer else ""
         return {
             "answer": answer.text,
             "refused": answer.refused,
@@ -192,6 +227,9 @@ class Evaluation:
             "correct": contains_answer(text, item.answers),
             "f1": token_f1(text, item.answers),
             "citations": citations,
+            "short_answer": short,
+            "short_correct": bool(short) and contains_answer(short, item.answers),
+            "short_f1": token_f1(short, item.answers),
         }
 
     def summarise(self, records: list[dict], systems) -> dict:
@@ -222,6 +260,11 @@ class Evaluation:
         latencies = [r["latency_ms"] for r in mine]
         return {
             "answer_accuracy": sum(r["correct"] for r in answerable) / max(len(answerable), 1),
+            "short_answer_accuracy": sum(r["short_correct"] for r in answerable)
+            / max(len(answerable), 1),
+            "short_answer_f1": statistics.fmean([r["short_f1"] for r in answerable])
+            if answerable
+            else 0.0,
             "token_f1": statistics.fmean([r["f1"] for r in answerable]) if answerable else 0.0,
             "citation_precision": (
                 sum(c["supports_gold"] for c in citations) / len(citations) if citations else 0.0

@@ -175,7 +175,10 @@ def ask(
     filter_: Annotated[str, typer.Option("--filter", help="e.g. 'outlet=CNN'")] = "",
 ) -> None:
     """Answer one question with cited sources."""
+    from bot.answering.language import load_in_background
+
     llm_settings = settings_of(LLMSettings)
+    load_in_background()
     index = open_index()
     index.warm_up_in_background()
     from bot.answering.service import AnswerService
@@ -231,12 +234,9 @@ def evaluate(
     peers: Annotated[bool, typer.Option(help="Also measure the peer recipes.")] = True,
 ) -> None:
     """Measure retrieval and answers on QA files, next to the peers."""
-    import hashlib
-
     from bot.answering.service import AnswerService
     from bot.evaluation.harness import Evaluation, load_qa, write_report
     from bot.evaluation.peers import PeerIndex
-    from retrieval.ingest import ingest as run_ingest
 
     try:
         ks = [int(x) for x in k.split(",") if x.strip()]
@@ -250,15 +250,9 @@ def evaluate(
         qa_sets = {path.stem: load_qa(path) for path in qa}
     except NewsQAError as exc:
         fail(exc)
-    key = hashlib.sha1("|".join(sorted(str(c.resolve()) for c in corpus)).encode()).hexdigest()
-    settings = settings_of(RetrievalSettings)
     llm_settings = settings_of(LLMSettings)
-    settings.data_dir = data_dir or settings.data_dir / f"eval-{key[:10]}"
-    index = open_index(settings)
+    index = eval_index(corpus, data_dir)
     try:
-        with index.writing():
-            report = run_ingest(index, corpus)
-        errors.print(f"index: {report.summary()} ({settings.data_dir})", highlight=False)
         peer_index = PeerIndex(index) if peers else None
         if peer_index:
             peer_index.build()
@@ -282,12 +276,84 @@ def evaluate(
         line = (
             f"{stem}: answer@1 {mine.get('answer@1', 0):.2f} mrr {mine['mrr']:.2f} "
             f"accuracy {mine['answer_accuracy']:.2f} refusal {mine['refusal_accuracy']:.2f} "
-            f"false-refusal {mine['false_refusal_rate']:.2f}"
+            f"false-refusal {mine['false_refusal_rate']:.2f} "
+            f"short {mine['short_answer_accuracy']:.2f}"
         )
         if "bm25" in summary:
             line += f" (bm25 answer@1 {summary['bm25'].get('answer@1', 0):.2f})"
         parts.append(line)
     console.print("; ".join(parts), highlight=False, soft_wrap=True)
+
+
+@app.command()
+def train(
+    qa: Annotated[list[Path], typer.Option("--qa", help="Labelled QA file(s), JSON lines.")],
+    corpus: Annotated[list[Path], typer.Option("--corpus", help="Folder(s) to ingest.")],
+    out: Annotated[Path, typer.Option(help="Where the fitted weights go.")] = Path(
+        "bot/answering/ranker.json"
+    ),
+    report: Annotated[Path, typer.Option(help="Cross-validated figures, as JSON.")] = Path(
+        "reports/train.json"
+    ),
+) -> None:
+    """Fit the reader's ranker with grouped k-fold by article; print cross-validated figures."""
+    from bot.answering.service import AnswerService
+    from bot.evaluation.harness import load_qa
+    from bot.evaluation.training import collect, write
+    from bot.evaluation.training import train as fit
+
+    try:
+        sets = {path.stem: load_qa(path) for path in qa}
+    except NewsQAError as exc:
+        fail(exc)
+    index = eval_index(corpus)
+    try:
+        examples = collect(AnswerService(index, ranker=None), sets)
+    except NewsQAError as exc:
+        fail(exc)
+    finally:
+        index.close()
+    ranker, figures = fit(examples)
+    write(ranker, figures, out, [str(p) for p in qa])
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(figures, indent=2))
+    choice = figures.pop("_choice")
+    console.print(
+        f"weights: {out}; {len(examples)} questions, 5 folds grouped by article; "
+        f"thresholds {choice['threshold']:.3f} (a quote alone {choice['quote_threshold']:.3f}), "
+        f"{choice['top_sentences']} sentences read for spans",
+        highlight=False,
+    )
+    for name, row in figures.items():
+        cells = [
+            f"{metric} {v[0]:.2f} [{v[1]:.2f}, {v[2]:.2f}]"
+            for metric, v in row.items()
+            if metric != "questions"
+        ]
+        console.print(f"{name} ({row['questions']}): " + "; ".join(cells), highlight=False)
+
+
+def eval_index(corpus: list[Path], data_dir: Path | None = None):
+    """The index of these corpora (by default one per set of folders, reused), brought up to
+    date."""
+    import hashlib
+
+    from retrieval.ingest import ingest as run_ingest
+
+    if missing := [str(c) for c in corpus if not c.is_dir()]:
+        fail(NewsQAError(f"no such corpus folder: {', '.join(missing)}"))
+    key = hashlib.sha1("|".join(sorted(str(c.resolve()) for c in corpus)).encode()).hexdigest()
+    settings = settings_of(RetrievalSettings)
+    settings.data_dir = data_dir or settings.data_dir / f"eval-{key[:10]}"
+    index = open_index(settings)
+    try:
+        with index.writing():
+            report = run_ingest(index, corpus)
+    except NewsQAError as exc:
+        index.close()
+        fail(exc)
+    errors.print(f"index: {report.summary()} ({settings.data_dir})", highlight=False)
+    return index
 
 
 @app.command()

@@ -20,10 +20,13 @@ def print_report(console: Console, report, summary: bool = True) -> None:
         console.print(Text(line, style="yellow" if not line[:1].isdigit() else ""))
 
 
-def styled_answer(text: str) -> Text:
-    """The answer text with its citation markers highlighted."""
-    result = Text(text)
-    for match in MARKER.finditer(text):
+def styled_answer(answer: Answer) -> Text:
+    """The answer text with its short answer in bold and its citation markers highlighted."""
+    result = Text(answer.text)
+    short = answer.short_answer
+    if short and answer.text.startswith(short.text):
+        result.stylize("bold yellow", 0, len(short.text))
+    for match in MARKER.finditer(answer.text):
         result.stylize("bold cyan", match.start(), match.end())
     return result
 
@@ -38,12 +41,12 @@ def source_line(source: Source) -> Text:
 
 def print_answer(console: Console, answer: Answer, markdown: bool = False) -> None:
     """The answer, then a compact source list (or the closest sources after a refusal)."""
-    if markdown and console.is_terminal:
+    if markdown and answer.mode == "llm" and console.is_terminal:
         from rich.markdown import Markdown  # markdown-it costs 0.2 s; only LLM answers need it
 
         console.print(Markdown(MARKER.sub(r"**[\1]**", answer.text)))
     else:
-        console.print(styled_answer(answer.text))
+        console.print(styled_answer(answer))
     if answer.sources:
         console.print()
         for source in answer.sources:

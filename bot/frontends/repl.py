@@ -109,7 +109,10 @@ class Repl:
         return True
 
     def warm_up(self) -> None:
-        """Load the embedding model and open the store, so the first answer does not wait."""
+        """Load the models and open the store, so the first answer does not wait."""
+        from bot.answering.language import load_in_background
+
+        load_in_background()
         try:
             self.index.embeddings.embed_query("warm up")
             self.index.store.count()

@@ -260,7 +260,12 @@ class NewsBot(commands.Bot):
     async def deliver(self, send, draft, answer: Answer) -> None:
         """The final answer: text split under the limit, then the Sources embed and the
         quotes button on the last piece."""
-        text = answer.text if not answer.notice else f"{answer.text}\n\n-# {answer.notice}"
+        text = answer.text
+        short = answer.short_answer
+        if short and text.startswith(short.text):  # the reply opens with the short answer
+            text = f"**{short.text}**{text[len(short.text) :]}"
+        if answer.notice:
+            text = f"{text}\n\n-# {answer.notice}"
         pieces = split_message(text)
         embed = sources_embed(answer)
         view = QuotesView(answer) if answer.sources else None

@@ -1,0 +1,318 @@
+"""`make train`: fit the reader's ranker (`bot/answering/ranker.json`) on labelled questions.
+
+Every question is retrieved once; its sentences and answer candidates get the features the
+reader computes at run time. Both models are fitted with grouped k-fold by article, so no article
+is in the fold that scores it: the sentence model first, whose out-of-fold scores choose the
+sentences read for spans, then the candidate models on those. The refusal thresholds are those
+that answer the most questions right (a refusal of an unanswerable question counts as right) on
+the out-of-fold scores (`choose_thresholds`). The figures printed are those out-of-fold figures,
+per set, with a bootstrap 95% interval.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot.answering.conversation import Conversation
+from bot.answering.language import entity_cache
+from bot.answering.question import Question
+from bot.answering.ranker import LinearModel, Ranker
+from bot.answering.reader import (
+    Candidate,
+    Evidence,
+    Sentence,
+    add_best_span,
+    choose,
+    span_candidates,
+    top_sentences,
+)
+from bot.answering.service import AnswerService
+from bot.evaluation.harness import QAItem, contains_answer
+from retrieval.sentences import sentence_spans
+
+log = logging.getLogger(__name__)
+FOLDS = 5
+TOP_SENTENCES = (4, 6, 8, 12)
+BOOTSTRAP = 2000
+# A user who is refused an answer the articles hold is failed; the threshold keeps that rare.
+MAX_FALSE_REFUSALS = 0.05
+# Inverse L2 strength of the logistic models (scikit-learn C), on standardised features.
+REGULARISATION = 0.5
+
+
+@dataclass
+class Example:
+    """One labelled question as the reader saw it."""
+
+    set_name: str
+    item: QAItem
+    group: str
+    analysis: Question
+    sentences: list[Sentence]
+    bodies: dict[str, str]
+    allowed: set[str]
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+def sentence_label(example: Example, sentence: Sentence) -> int:
+    """A sentence is right when it holds a gold answer."""
+    return int(example.item.answerable and contains_answer(sentence.text, example.item.answers))
+
+
+def span_label(example: Example, candidate: Candidate) -> int:
+    """A span is right when it holds a gold answer, or a gold answer holds it."""
+    item = example.item
+    if not item.answerable:
+        return 0
+    span = candidate.span.text
+    return int(
+        contains_answer(span, item.answers)
+        or any(contains_answer(a, [span]) for a in item.answers if len(span) >= 3)
+    )
+
+
+def collect(service: AnswerService, sets: dict[str, list[QAItem]]) -> list[Example]:
+    """Retrieve and featurise every question. A conversation's later turn is asked as the
+    service asks a follow-up, after the earlier turn was answered right: with the sentence of
+    its source that holds its answer."""
+    examples = []
+    for set_name, items in sets.items():
+        for item in items:
+            conversation = Conversation()
+            for turn in item.earlier:
+                said = answer_sentence(service, turn)
+                conversation.add(turn["question"], turn["question"], said)
+            examples.append(featurise(service, set_name, item, conversation))
+    return examples
+
+
+def answer_sentence(service: AnswerService, turn: dict) -> str:
+    """The first sentence of a turn's sources that holds one of its answers ("" if none)."""
+    catalog = service.index.catalog
+    for source in turn.get("sources") or []:
+        record = catalog.document(catalog.canonical(source))
+        if record is None:
+            continue
+        for start, end in sentence_spans(record.body):
+            if contains_answer(record.body[start:end], turn.get("answers") or []):
+                return record.body[start:end]
+    return ""
+
+
+def featurise(
+    service: AnswerService, set_name: str, item: QAItem, conversation: Conversation
+) -> Example:
+    analysis, query = service.follow_up(item.question, conversation)
+    hits, evidence, allowed, _ = service.gather(analysis, query, service.settings.top_k, None)
+    catalog = service.index.catalog
+    sources = [catalog.canonical(s) for s in item.sources]
+    group = sources[0] if sources else (hits[0].chunk.doc_id if hits else item.id)
+    return Example(set_name, item, group, analysis, evidence.sentences, evidence.bodies, allowed)
+
+
+def folds(examples: list[Example]) -> list[int]:
+    """A fold per article group, spread evenly (GroupKFold)."""
+    from sklearn.model_selection import GroupKFold
+
+    fold_of = [0] * len(examples)
+    groups = [e.group for e in examples]
+    splits = min(FOLDS, len(set(groups)))  # a small corpus has fewer articles than folds
+    for fold, (_, test) in enumerate(GroupKFold(splits).split(examples, groups=groups)):
+        for i in test:
+            fold_of[i] = fold
+    return fold_of
+
+
+def fit_linear(rows: list[dict[str, float]], labels: list[int]) -> LinearModel:
+    from sklearn.linear_model import LogisticRegression
+
+    names = sorted({name for row in rows for name in row})
+    model = LinearModel(names, np.zeros(len(names)), np.ones(len(names)), np.zeros(len(names)), 0.0)
+    x = model.matrix(rows)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    fitted = LogisticRegression(C=REGULARISATION, max_iter=2000).fit((x - mean) / scale, labels)
+    return LinearModel(names, mean, scale, fitted.coef_[0], float(fitted.intercept_[0]))
+
+
+def out_of_fold(rows: list[tuple[int, object, dict, int]], fold_of: list[int]) -> list[float]:
+    """Out-of-fold probabilities for (example index, item, features, label) rows."""
+    scores = [0.0] * len(rows)
+    for fold in range(max(fold_of, default=0) + 1):
+        train = [(f, y) for i, _, f, y in rows if fold_of[i] != fold]
+        test = [n for n, (i, *_rest) in enumerate(rows) if fold_of[i] == fold]
+        if not test:
+            continue
+        model = fit_linear([f for f, _ in train], [y for _, y in train])
+        for n, p in zip(test, model.probability([rows[n][2] for n in test]), strict=True):
+            scores[n] = float(p)
+    return scores
+
+
+def cross_validate(examples: list[Example], fold_of: list[int], top_n: int) -> None:
+    """Out-of-fold scores on every sentence and candidate: the sentence model's scores choose
+    which sentences are read for spans, as at run time."""
+    rows = [
+        (i, s, s.features, sentence_label(e, s))
+        for i, e in enumerate(examples)
+        for s in e.sentences
+    ]
+    for (_, s, _, _), p in zip(rows, out_of_fold(rows, fold_of), strict=True):
+        s.score = p
+    for e in examples:
+        best = top_sentences(Evidence(e.sentences, e.bodies), e.allowed, top_n)
+        e.candidates = span_candidates(
+            e.analysis, best, e.bodies, entity_cache().entities([s.text for s in best])
+        )
+    for answers in (False, True):  # spans first: a sentence's best span is an answer feature
+        if answers:
+            for e in examples:
+                add_best_span(e.candidates)
+        labelled = candidate_rows(examples, answers)
+        for (_, c, _, _), p in zip(labelled, out_of_fold(labelled, fold_of), strict=True):
+            c.score = p
+
+
+def candidate_rows(examples: list[Example], answers: bool) -> list[tuple]:
+    """(example index, candidate, features, label) of the sentence answers or of the spans."""
+    return [
+        (i, c, c.features, sentence_label(e, c.sentence) if answers else span_label(e, c))
+        for i, e in enumerate(examples)
+        for c in e.candidates
+        if (c.span is None) == answers
+    ]
+
+
+def outcome(example: Example, ranker: Ranker) -> dict:
+    answer, short = choose(example.candidates, ranker.span_threshold)
+    wants_span = example.analysis.answer_type.wants_span
+    answered = answer is not None and answer.score >= ranker.needed(wants_span, short is not None)
+    item = example.item
+    if item.answerable:
+        correct = answered and contains_answer(answer.sentence.text, item.answers)
+    else:
+        correct = not answered
+    shown = short.span.text if answered and short is not None else ""
+    return {
+        "answered": answered,
+        "correct": bool(correct),
+        "shown": bool(shown),
+        "short": bool(shown) and contains_answer(shown, item.answers),
+    }
+
+
+def choose_thresholds(examples: list[Example], top_n: int) -> Ranker:
+    """The span threshold with the best F1 of the short answers shown; then the pair of
+    refusal thresholds (with a short answer or for a phrase question, and for a quote alone
+    where a span was wanted) that answers the most questions right (refusing an unanswerable
+    question is right) among the pairs refusing at most MAX_FALSE_REFUSALS of the answerable."""
+    answerable = [e for e in examples if e.item.answerable]
+
+    def f1(span_threshold: float) -> float:
+        ranker = Ranker({}, 0.0, 0.0, span_threshold, top_n)
+        results = [outcome(e, ranker) for e in answerable]
+        right = sum(r["short"] for r in results)
+        shown = sum(r["shown"] for r in results)
+        return 2 * right / (shown + len(results)) if results else 0.0
+
+    spans = sorted({round(c.score, 3) for e in examples for c in e.candidates if c.span})
+    span_threshold = max([0.0, *spans[:: max(1, len(spans) // 200)]], key=f1)
+    score, quote_only, right, can_answer = [], [], [], []
+    for e in examples:
+        answer, short = choose(e.candidates, span_threshold)
+        score.append(answer.score if answer else -1.0)
+        quote_only.append(e.analysis.answer_type.wants_span and short is None)
+        right.append(answer is not None and bool(sentence_label(e, answer.sentence)))
+        can_answer.append(e.item.answerable)
+    score, quote_only = np.array(score), np.array(quote_only)
+    right, can_answer = np.array(right, dtype=bool), np.array(can_answer, dtype=bool)
+    grid = np.unique(np.quantile(score[score >= 0], np.linspace(0, 1, 81)))
+    grid = np.concatenate([[0.0], grid])
+    best, best_right = (0.0, 0.0), -1
+    for threshold in grid:
+        for quote_threshold in grid[grid >= threshold]:
+            answered = score >= np.where(quote_only, quote_threshold, threshold)
+            refused_wrongly = np.sum(~answered & can_answer) / max(can_answer.sum(), 1)
+            total = np.sum(answered & right) + np.sum(~answered & ~can_answer)
+            if refused_wrongly <= MAX_FALSE_REFUSALS and total > best_right:
+                best, best_right = (float(threshold), float(quote_threshold)), total
+    return Ranker({}, best[0], best[1], span_threshold, top_n)
+
+
+def interval(values: list[float], rng: random.Random) -> tuple[float, float, float]:
+    if not values:
+        return 0.0, 0.0, 0.0
+    means = sorted(sum(rng.choices(values, k=len(values))) / len(values) for _ in range(BOOTSTRAP))
+    return (
+        sum(values) / len(values),
+        means[int(0.025 * BOOTSTRAP)],
+        means[int(0.975 * BOOTSTRAP) - 1],
+    )
+
+
+def figures(examples: list[Example], ranker: Ranker) -> dict:
+    """Per set: answer accuracy, short-answer accuracy, false refusals, unanswerable refused
+    (each a mean with its bootstrap 95% interval; a set without such questions has none)."""
+    rng = random.Random(0)
+    report = {}
+    for set_name in dict.fromkeys(e.set_name for e in examples):
+        mine = [e for e in examples if e.set_name == set_name]
+        answerable = [outcome(e, ranker) for e in mine if e.item.answerable]
+        unanswerable = [outcome(e, ranker) for e in mine if not e.item.answerable]
+        row: dict = {"questions": len(mine)}
+        if answerable:
+            row["answer_accuracy"] = interval([float(o["correct"]) for o in answerable], rng)
+            row["short_answer_accuracy"] = interval([float(o["short"]) for o in answerable], rng)
+            row["false_refusal_rate"] = interval(
+                [float(not o["answered"]) for o in answerable], rng
+            )
+        if unanswerable:
+            row["unanswerable_refused"] = interval([float(o["correct"]) for o in unanswerable], rng)
+        report[set_name] = row
+    return report
+
+
+def train(examples: list[Example]) -> tuple[Ranker, dict]:
+    """Cross-validate each number of span-read sentences, keep the best, refit on all."""
+    fold_of = folds(examples)
+    results = {}
+    for top_n in TOP_SENTENCES:
+        cross_validate(examples, fold_of, top_n)
+        chosen = choose_thresholds(examples, top_n)
+        results[top_n] = sum(outcome(e, chosen)["correct"] for e in examples) / len(examples)
+        log.info("top %d sentences: %.3f right", top_n, results[top_n])
+    top_n = max(results, key=lambda n: (results[n], -n))
+    cross_validate(examples, fold_of, top_n)
+    ranker = choose_thresholds(examples, top_n)
+    report = figures(examples, ranker)
+    sentences = [(e, s) for e in examples for s in e.sentences]
+    ranker.models["sentence"] = fit_linear(
+        [s.features for _, s in sentences], [sentence_label(e, s) for e, s in sentences]
+    )
+    for name, answers in (("span", False), ("answer", True)):
+        rows = candidate_rows(examples, answers)
+        ranker.models[name] = fit_linear([f for _, _, f, _ in rows], [y for *_, y in rows])
+    report["_choice"] = {
+        "top_sentences": top_n,
+        "threshold": ranker.threshold,
+        "quote_threshold": ranker.quote_threshold,
+        "span_threshold": ranker.span_threshold,
+        "right_by_top_sentences": {str(n): round(r, 4) for n, r in results.items()},
+    }
+    return ranker, report
+
+
+def write(ranker: Ranker, report: dict, path: Path, sources: list[str]) -> None:
+    provenance = {
+        "trained_on": sources,
+        "folds": FOLDS,
+        "grouped_by": "article",
+        "cross_validated": {k: v for k, v in report.items() if not k.startswith("_")},
+    }
+    path.write_text(json.dumps(ranker.to_json(provenance), indent=1) + "\n")
