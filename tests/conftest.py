@@ -28,6 +28,10 @@ NSC_DOC = "001_4f7398dcd4859725.txt"
 # Behaviour the hand-written reader had and the learned one (README, "How it works") does not
 # yet: each such test is an expected failure, strict, so it is noticed when it starts passing.
 READER_GAP = "learned reader, known gap: "
+FOLLOW_UP_GAP = (
+    READER_GAP + "follow-ups: the earlier answer's names weigh less than the question's own "
+    "words, so 'what did he say' quotes someone else"
+)
 # Every subprocess a test starts is bounded: a hang fails the test instead of stalling the run.
 SUBPROCESS_TIMEOUT_S = 120
 ENV_KEYS = (

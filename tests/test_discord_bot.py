@@ -15,8 +15,8 @@ from bot.answering.service import AnswerService
 from bot.frontends.discord.bot import NO_MENTIONS, NewsBot, split_message
 from retrieval.index import NewsIndex
 from tests.conftest import (
+    FOLLOW_UP_GAP,
     NSC_QUESTION,
-    READER_GAP,
     SEEDS,
     make_discord_settings,
     make_llm_settings,
@@ -153,7 +153,7 @@ async def test_allow_lists_for_users_and_channels(seed_index_dir, embeddings):
 
 @pytest.mark.xfail(
     strict=True,
-    reason=READER_GAP + "follow-ups: the ranker was fitted without conversation context",
+    reason=FOLLOW_UP_GAP,
 )
 async def test_follow_up_in_the_same_conversation_uses_its_memory(bot):
     await dpytest.message(f"{mention(bot)} Who is the spokesman for the National Security Council?")
@@ -322,7 +322,7 @@ def fake_thread(bot, parent: discord.TextChannel) -> discord.Thread:
 
 @pytest.mark.xfail(
     strict=True,
-    reason=READER_GAP + "follow-ups: the ranker was fitted without conversation context",
+    reason=FOLLOW_UP_GAP,
 )
 async def test_answer_opens_a_thread_and_follow_ups_there_share_its_memory(bot, monkeypatch):
     channel = dpytest.get_config().channels[0]

@@ -6,7 +6,12 @@ import subprocess
 import pexpect
 import pytest
 
-from tests.conftest import NSC_QUESTION, READER_GAP, SUBPROCESS_TIMEOUT_S, newsqa_command
+from tests.conftest import (
+    FOLLOW_UP_GAP,
+    NSC_QUESTION,
+    SUBPROCESS_TIMEOUT_S,
+    newsqa_command,
+)
 
 PROMPT = "›"
 
@@ -97,7 +102,7 @@ def test_errors_print_one_line_and_the_repl_keeps_going(chat):
 
 @pytest.mark.xfail(
     strict=True,
-    reason=READER_GAP + "follow-ups: the ranker was fitted without conversation context",
+    reason=FOLLOW_UP_GAP,
 )
 def test_follow_up_question_uses_the_conversation(chat):
     ask(chat, "Who is the spokesman for the National Security Council?", "Brian Hughes")
