@@ -57,6 +57,7 @@ TRAIN_SETS := $(SHARED)/eval/train/pool.jsonl $(SHARED)/eval/train/pool_seeds.js
 train: install
 	$(BIN)/newsqa train $(addprefix --qa ,$(TRAIN_SETS)) --corpus seeds \
 		--corpus $(SHARED)/corpora/bbc --out bot/answering/ranker.json --report reports/train.json
+	$(BIN)/newsqa train-claims --claims eval/claims.jsonl --corpus seeds --corpus $(SHARED)/corpora/bbc
 
 eval: install
 	$(BIN)/newsqa eval --qa $(SHARED)/eval/seeds_dev.jsonl --qa eval/seeds_mine.jsonl \

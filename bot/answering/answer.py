@@ -75,6 +75,14 @@ class Check:
 
 
 @dataclass(kw_only=True)
+class RemovedClaim:
+    """A statement of the model's answer that its citation did not support, and why."""
+
+    text: str
+    reason: str
+
+
+@dataclass(kw_only=True)
 class Retrieved:
     """A retrieved chunk, for `/why`: its score and which retrievers found it."""
 
@@ -118,6 +126,7 @@ class Answer:
     closest: list[Source] = field(default_factory=list)
     notice: str | None = None
     short_answer: ShortAnswer | None = None
+    removed_claims: list[RemovedClaim] = field(default_factory=list)
 
     def cited_numbers(self) -> list[int]:
         return [int(n) for n in MARKER.findall(self.text)]

@@ -97,3 +97,5 @@ def print_retrieved(console: Console, answer: Answer | None) -> None:
         console.print(
             Text(f"{mark} {check.name}: {check.detail}", style="green" if check.passed else "red")
         )
+    for claim in answer.removed_claims:
+        console.print(Text(f"✗ removed: “{claim.text}” ({claim.reason})", style="red"))

@@ -221,7 +221,9 @@ class AnswerChain:
                     detail="no claim of the model's answer is supported by its excerpts",
                 )
             )
-            return self.refuse(x["question"], hits, checks, mode="llm")
+            refusal = self.refuse(x["question"], hits, checks, mode="llm")
+            refusal.removed_claims = checked.removed_claims
+            return refusal
         text = checked.text
         if checked.removed_claims:
             count = len(checked.removed_claims)
@@ -241,4 +243,5 @@ class AnswerChain:
             checks=checks,
             mode="llm",
             timings={"generate_s": generation_s},
+            removed_claims=checked.removed_claims,
         )
