@@ -223,3 +223,43 @@ def test_train_fits_weights_and_prints_cross_validated_figures(tmp_path, cli_env
     assert set(weights["models"]) == {"sentence", "answer", "span"}
     assert 0 <= weights["threshold"] <= weights["quote_threshold"] <= 1
     assert weights["provenance"]["grouped_by"] == "article"
+
+
+def test_llm_eval_reports_citation_recall_and_precision_as_alce_does(tmp_path, cli_env):
+    from tests.scripted_llm import ScriptedLLM
+
+    qa = tmp_path / "spokesman.jsonl"
+    qa.write_text(json.dumps(QA[1]) + "\n")
+    server = ScriptedLLM().start()
+    server.enqueue(
+        "Brian Hughes is the National Security Council spokesman [1][2][3][4]. "
+        "Brian Hughes is the State Department spokesman [1]."
+    )
+    cli_env.update(OPENAI_BASE_URL=server.base_url, NEWSQA_MODEL="scripted")
+    out = tmp_path / "report"
+    try:
+        result = run_newsqa(
+            "eval",
+            "--qa",
+            str(qa),
+            "--corpus",
+            str(SEEDS),
+            "--mode",
+            "llm",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(tmp_path / "idx"),
+            "--no-peers",
+            env=cli_env,
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stderr
+    (record,) = json.loads((out / "results.json").read_text())["spokesman"]
+    assert record["mode"] == "llm"
+    audit = record["citation_audit"]
+    assert (audit["claims"], audit["supported"], audit["citations"]) == (2, 1, 5)
+    mine = json.loads((out / "summary.json").read_text())["systems"]["newsqa"]["spokesman"]
+    assert mine["alce_citation_recall"] == 0.5
+    assert mine["alce_citation_precision"] == audit["needed"] / 5 and 0 < audit["needed"] < 4

@@ -83,6 +83,18 @@ class RemovedClaim:
 
 
 @dataclass(kw_only=True)
+class CitationAudit:
+    """How well the model cited, before unsupported claims were removed (as ALCE measures it):
+    of its claims, how many the sentences they cite support; of its citations, how many were
+    needed (they support the claim alone, or the others do not without them)."""
+
+    claims: int = 0
+    supported: int = 0
+    citations: int = 0
+    needed: int = 0
+
+
+@dataclass(kw_only=True)
 class Retrieved:
     """A retrieved chunk, for `/why`: its score and which retrievers found it."""
 
@@ -127,6 +139,7 @@ class Answer:
     notice: str | None = None
     short_answer: ShortAnswer | None = None
     removed_claims: list[RemovedClaim] = field(default_factory=list)
+    citation_audit: CitationAudit | None = None  # LLM answers only
 
     def cited_numbers(self) -> list[int]:
         return [int(n) for n in MARKER.findall(self.text)]

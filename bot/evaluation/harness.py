@@ -9,7 +9,7 @@ import re
 import statistics
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bot.answering.answer import MARKER
@@ -27,6 +27,8 @@ ANSWER_METRICS = (
     "short_answer_f1",
     "token_f1",
     "citation_precision",
+    "alce_citation_recall",
+    "alce_citation_precision",
     "refusal_accuracy",
     "false_refusal_rate",
     "latency_p50_ms",
@@ -230,6 +232,7 @@ class Evaluation:
             "short_answer": short,
             "short_correct": bool(short) and contains_answer(short, item.answers),
             "short_f1": token_f1(short, item.answers),
+            "citation_audit": asdict(answer.citation_audit) if answer.citation_audit else None,
         }
 
     def summarise(self, records: list[dict], systems) -> dict:
@@ -269,6 +272,7 @@ class Evaluation:
             "citation_precision": (
                 sum(c["supports_gold"] for c in citations) / len(citations) if citations else 0.0
             ),
+            **alce_metrics([r["citation_audit"] for r in mine if r.get("citation_audit")]),
             "refusal_accuracy": (
                 sum(r["refused"] for r in unanswerable) / len(unanswerable) if unanswerable else 1.0
             ),
@@ -276,6 +280,19 @@ class Evaluation:
             "latency_p50_ms": percentile(latencies, 0.5),
             "latency_p95_ms": percentile(latencies, 0.95),
         }
+
+
+def alce_metrics(audits: list[dict]) -> dict:
+    """Citation recall (claims their citations support) and precision (citations needed) over
+    the model's answers as written, before the checker removed anything; LLM mode only."""
+    if not audits:
+        return {}
+    claims = sum(a["claims"] for a in audits)
+    citations = sum(a["citations"] for a in audits)
+    return {
+        "alce_citation_recall": sum(a["supported"] for a in audits) / max(claims, 1),
+        "alce_citation_precision": sum(a["needed"] for a in audits) / max(citations, 1),
+    }
 
 
 def write_report(
@@ -311,6 +328,7 @@ def write_report(
         lines += [
             f"| {m} | {mine[m]:.0f} |" if m.endswith("_ms") else f"| {m} | {mine[m]:.3f} |"
             for m in ANSWER_METRICS
+            if m in mine
         ]
         misses = [
             r

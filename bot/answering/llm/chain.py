@@ -223,6 +223,7 @@ class AnswerChain:
             )
             refusal = self.refuse(x["question"], hits, checks, mode="llm")
             refusal.removed_claims = checked.removed_claims
+            refusal.citation_audit = checked.audit
             return refusal
         text = checked.text
         if checked.removed_claims:
@@ -244,4 +245,5 @@ class AnswerChain:
             mode="llm",
             timings={"generate_s": generation_s},
             removed_claims=checked.removed_claims,
+            citation_audit=checked.audit,
         )

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answering.answer import RemovedClaim
+from bot.answering.answer import CitationAudit, RemovedClaim
 from bot.answering.evidence import TextTerms
 from bot.answering.facts import Mismatch, says_opposite, unstated_facts
 from bot.answering.ranker import LinearModel
@@ -115,6 +115,7 @@ class CheckedAnswer:
     sources: list[Support] = field(default_factory=list)
     removed_claims: list[RemovedClaim] = field(default_factory=list)
     dropped_numbers: list[int] = field(default_factory=list)
+    audit: CitationAudit = field(default_factory=CitationAudit)
 
 
 def parse_numbers(group: str) -> list[int]:
@@ -186,6 +187,7 @@ class CitationChecker:
                 )
                 supports = [found] if found else []
             good, reason = verify(claim.text, supports, self.about_together)
+            self.audit(result.audit, claim.text, supports if valid else [], bool(good))
             if not good:
                 result.removed_claims.append(RemovedClaim(text=claim.text, reason=reason))
                 continue
@@ -213,6 +215,23 @@ class CitationChecker:
         unique = list(dict.fromkeys(texts))
         found = np.asarray(self.embeddings.embed_documents(unique)) if unique else []
         return dict(zip(unique, found, strict=True))
+
+    def audit(
+        self, audit: CitationAudit, claim: str, cited: list[Support], supported: bool
+    ) -> None:
+        """Count a claim and its citations (a claim citing nothing is not supported)."""
+        audit.claims += 1
+        audit.citations += len(cited)
+        if not cited or not supported:
+            return
+        audit.supported += 1
+        if len(cited) == 1:
+            audit.needed += 1
+            return
+        for i, support in enumerate(cited):
+            alone = bool(verify(claim, [support])[0])
+            others = cited[:i] + cited[i + 1 :]
+            audit.needed += alone or not verify(claim, others, self.about_together)[0]
 
     def about_together(self, claim: str, supports: list[Support]) -> bool:
         """Whether the sentences of several supports, joined, are about the claim."""
