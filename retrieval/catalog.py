@@ -62,6 +62,13 @@ CREATE TABLE IF NOT EXISTS acronyms (
 CREATE INDEX IF NOT EXISTS acronyms_short ON acronyms(short);
 CREATE INDEX IF NOT EXISTS acronyms_long ON acronyms(long COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS acronyms_doc ON acronyms(doc_id);
+CREATE TABLE IF NOT EXISTS web_pages (
+    url TEXT PRIMARY KEY,
+    doc_id TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    content_hash TEXT
+);
 CREATE TABLE IF NOT EXISTS chunks (
     rowid INTEGER PRIMARY KEY,
     chunk_id TEXT UNIQUE NOT NULL,
@@ -322,6 +329,28 @@ class Catalog:
             ).fetchall()
             db.execute("DELETE FROM aliases WHERE canonical_id=?", (canonical_id,))
         return [(r[0], r[1]) for r in rows]
+
+    # web pages ---------------------------------------------------------------------------
+    def web_page(self, url: str) -> tuple[str | None, str | None, str | None, str | None]:
+        """(document id, ETag, Last-Modified, content hash) recorded for a fetched URL."""
+        row = self.db.execute(
+            "SELECT doc_id, etag, last_modified, content_hash FROM web_pages WHERE url=?", (url,)
+        ).fetchone()
+        return tuple(row) if row else (None, None, None, None)
+
+    def save_web_page(
+        self,
+        url: str,
+        doc_id: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        content_hash: str | None,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO web_pages VALUES (?, ?, ?, ?, ?)",
+                (url, doc_id, etag, last_modified, content_hash),
+            )
 
     def ids_from_file(self, file_id: str) -> list[str]:
         """Documents read from one file: `file_id` itself, or `file_id#n` for JSON records."""

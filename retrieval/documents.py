@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -69,6 +68,9 @@ DATE_PATTERNS = (
         r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s+\d{4}\b"
     ),
     re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
+    re.compile(
+        r"\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{4}\b"
+    ),
 )
 
 
@@ -131,7 +133,7 @@ def read_file(path: Path, doc_id: str, max_bytes: int) -> ParsedFile:
     notes = [note] if note else []
     suffix = path.suffix.lower()
     if suffix in {".html", ".htm"}:
-        articles = [article_from_html(text, doc_id)]
+        articles = [article_from_page(text, None, doc_id=doc_id)]
     elif suffix == ".json":
         articles = articles_from_json(text, doc_id)
     elif suffix == ".jsonl":
@@ -250,14 +252,18 @@ def find_date(text: str) -> str | None:
 
 
 def iso_date(value: str) -> str | None:
-    """'Oct. 17, 2025', '2025-10-17' or '2025-10-17T09:00:00Z' -> '2025-10-17'; else None."""
+    """'Oct. 17, 2025', '14 March 2025', '2025-10-17' or '2025-10-17T09:00:00Z' -> '2025-10-17';
+    None for anything without a year, or that python-dateutil cannot read."""
+    from dateutil import parser
+
     value = value.strip()
     if re.match(r"^\d{4}-\d{2}-\d{2}", value):
         return value[:10]
-    cleaned = re.sub(r"^(\w{3})\w*\.?", r"\1", value)
+    if not re.search(r"\b\d{4}\b", value):
+        return None
     try:
-        return datetime.strptime(cleaned, "%b %d, %Y").date().isoformat()
-    except ValueError:
+        return parser.parse(value, dayfirst=True).date().isoformat()
+    except (ValueError, OverflowError):
         return None
 
 
@@ -342,6 +348,47 @@ def article_from_html(html: str, doc_id: str) -> Article:
     text = "".join(parser.parts)
     title = parser.h1 or parser.title.strip() or None
     return article_from_text(text, doc_id, title=title)
+
+
+def article_from_page(
+    html: str, url: str | None, fallback: dict | None = None, doc_id: str | None = None
+) -> Article:
+    """The article of a page: main text, title, author, date, outlet (site name) and canonical
+    URL by trafilatura; the plain cleaner where it finds no body. A fetched page's id is its
+    canonical URL, a file's is `doc_id`. `fallback` (a feed item's title, date and summary)
+    fills what the page lacks."""
+    import trafilatura
+
+    fallback = fallback or {}
+    found = trafilatura.bare_extraction(  # precision: boilerplate would be citable evidence
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
+    )
+    meta = found.as_dict() if found is not None else {}
+    canonical = meta.get("url") or url
+    doc_id = doc_id or canonical
+    if meta.get("text"):
+        authors = [a.strip() for a in (meta.get("author") or "").split(";") if a.strip()]
+        article = article_from_text(
+            meta["text"],
+            doc_id,
+            title=meta.get("title") or fallback.get("title"),
+            outlet=meta.get("sitename"),
+            date=iso_date(meta["date"]) if meta.get("date") else fallback.get("date"),
+            authors=authors,
+            url=canonical,
+        )
+    else:
+        article = article_from_html(html, doc_id)
+        article.url = canonical
+    if not article.body.strip() and fallback.get("summary"):
+        article.body = fallback["summary"]
+    article.date = article.date or fallback.get("date")
+    return article
 
 
 def article_from_record(record: dict, doc_id: str) -> Article:

@@ -18,13 +18,22 @@ from pathlib import Path
 
 from retrieval.catalog import DocumentRecord
 from retrieval.chunking import Chunk, chunk_article, embedding_text
-from retrieval.documents import SUPPORTED_SUFFIXES, Article, read_file
+from retrieval.documents import SUPPORTED_SUFFIXES, Article, article_from_page, read_file
 from retrieval.errors import BadInputError
 from retrieval.index import NewsIndex
 from retrieval.sketches import NEAR_DUPLICATE, resemblance, sketch
+from retrieval.web import (
+    Fetched,
+    Fetcher,
+    Validators,
+    feed_items,
+    fetch_all,
+    is_feed,
+)
 
 log = logging.getLogger(__name__)
 EMBED_BATCH_CHUNKS = 256
+WEB_ROOT = "web"  # the root recorded for documents fetched from a URL
 Progress = Callable[[int, int, str], None]
 
 
@@ -119,6 +128,7 @@ def ingest(
     prune: bool = False,
     progress: Progress | None = None,
     stop: Callable[[], bool] = lambda: False,
+    urls: Iterable[str] = (),
 ) -> IngestReport:
     """Bring the index up to date with the files under `paths`. One bad file never stops it.
 
@@ -136,10 +146,16 @@ def ingest(
     seen_ids: set[str] = set()
     batch_fingerprints: dict[str, str] = {}
     batch_sketches: dict[str, frozenset[int]] = {}  # not yet in the catalog
+    web_rows: list[tuple] = []  # (url, doc id, ETag, Last-Modified, content hash) to record
+    feed_rows: list[tuple] = []
     catalog.backfill()
 
     def flush() -> None:
         write_pending(index, pending, report)
+        for row in web_rows + feed_rows:  # only once their articles are written
+            catalog.save_web_page(*row)
+        web_rows.clear()
+        feed_rows.clear()
         pending.clear()
         batch_fingerprints.clear()
         batch_sketches.clear()
@@ -197,28 +213,86 @@ def ingest(
         for doc_id in set(previous_ids) & new_ids:
             release_aliases(doc_id)
         for article in parsed.articles:
-            seen_ids.add(article.doc_id)
-            fingerprint = body_fingerprint(article.body)
-            body_sketch = sketch(article.body)
-            canonical = duplicate_of(article.doc_id, fingerprint, body_sketch)
-            if canonical:
-                forget(article.doc_id)
-                catalog.save_alias(article.doc_id, raw_hash, canonical, root=str(source.root))
-                report.aliased += 1
-                continue
-            batch_fingerprints[fingerprint] = article.doc_id
-            batch_sketches[article.doc_id] = body_sketch
-            chunks = chunk_article(article, settings.chunk_chars, settings.chunk_overlap_sentences)
-            pending.append(
-                Pending(
-                    article,
-                    chunks,
-                    raw_hash,
-                    fingerprint,
-                    str(source.root),
-                    is_update=bool(previous_ids),
-                )
-            )
+            admit(article, raw_hash, str(source.root), is_update=bool(previous_ids))
+
+    def admit(article: Article, raw_hash: str, root: str, is_update: bool) -> None:
+        """Keep an article read from a file or the web, or record it as a duplicate."""
+        seen_ids.add(article.doc_id)
+        fingerprint = body_fingerprint(article.body)
+        body_sketch = sketch(article.body)
+        canonical = duplicate_of(article.doc_id, fingerprint, body_sketch)
+        if canonical:
+            forget(article.doc_id)
+            catalog.save_alias(article.doc_id, raw_hash, canonical, root=root)
+            report.aliased += 1
+            return
+        batch_fingerprints[fingerprint] = article.doc_id
+        batch_sketches[article.doc_id] = body_sketch
+        chunks = chunk_article(article, settings.chunk_chars, settings.chunk_overlap_sentences)
+        pending.append(Pending(article, chunks, raw_hash, fingerprint, root, is_update=is_update))
+
+    def download(url: str, known: tuple) -> Fetched | BadInputError:
+        """Fetch a URL with the validators of its last fetch, if what it gave is still kept (a
+        page's document, or a feed). Network only, so it runs in threads."""
+        doc_id, etag, modified, content_hash = known
+        kept = doc_id is not None or content_hash is None
+        try:
+            return fetcher.fetch(url, Validators(etag, modified) if kept else None)
+        except BadInputError as exc:
+            return exc
+
+    def take_page(url: str, known: tuple, outcome, fallback: dict | None = None) -> None:
+        """Keep a fetched page. Unchanged content is skipped before it is read; what changed
+        replaces the old chunks."""
+        doc_id, _, _, seen_hash = known
+        try:
+            if isinstance(outcome, BadInputError):
+                raise outcome
+            if outcome.not_modified:
+                report.unchanged += 1
+                seen_ids.add(doc_id)
+                return
+            raw_hash = hashlib.sha1(outcome.text.encode("utf-8") + config).hexdigest()
+            if doc_id and raw_hash == seen_hash and catalog.document(doc_id):
+                report.unchanged += 1
+                seen_ids.add(doc_id)
+                return
+            article = article_from_page(outcome.text, outcome.url, fallback)
+        except BadInputError as exc:
+            report.skipped.append((url, str(exc).removeprefix(f"{url}: ")))
+            return
+        if not article.body.strip():
+            report.skipped.append((url, "no article text found"))
+            return
+        if doc_id and doc_id != article.doc_id:
+            forget(doc_id)
+        admit(article, raw_hash, WEB_ROOT, is_update=catalog.document(article.doc_id) is not None)
+        web_rows.append((url, article.doc_id, outcome.etag, outcome.last_modified, raw_hash))
+
+    def fetch_url(url: str) -> None:
+        """A page, or a feed whose items are each fetched as pages (a few at once)."""
+        known = catalog.web_page(url)
+        outcome = download(url, known)
+        if isinstance(outcome, Fetched) and not outcome.not_modified and is_feed(outcome):
+            try:
+                _, items = feed_items(outcome)
+            except BadInputError as exc:
+                report.skipped.append((url, str(exc).removeprefix(f"{url}: ")))
+                return
+            states = [catalog.web_page(item.link) for item in items]
+            links = [item.link for item in items]
+            results = fetch_all(lambda pair: download(*pair), list(zip(links, states, strict=True)))
+            before = len(report.skipped)
+            for item, state, result in zip(items, states, results, strict=True):
+                fallback = {"title": item.title, "date": item.date, "summary": item.summary}
+                take_page(item.link, state, result, fallback)
+            if len(report.skipped) - before == len(items):
+                report.skipped.append((url, f"none of its {len(items)} items could be read"))
+            feed_rows.append((url, None, outcome.etag, outcome.last_modified, None))
+        elif isinstance(outcome, Fetched) and outcome.not_modified and known[0] is None:
+            report.unchanged += 1  # a feed that has not changed
+        else:
+            take_page(url, known, outcome)
 
     def work_through_queue() -> None:
         done: set[str] = set()
@@ -239,6 +313,22 @@ def ingest(
 
     queue = deque(files)
     work_through_queue()
+    if urls:
+        fetcher = Fetcher(settings.fetch_timeout_s, settings.fetch_max_bytes)
+        try:
+            wanted = list(dict.fromkeys(urls))
+            for n, url in enumerate(wanted, 1):
+                if stop():
+                    report.stopped_early = True
+                    break
+                if progress:
+                    progress(n, len(wanted), url)
+                fetch_url(url)
+                if sum(len(p.chunks) for p in pending) >= EMBED_BATCH_CHUNKS:
+                    flush()
+            flush()
+        finally:
+            fetcher.close()
     if prune and not report.stopped_early:
         roots = {str(s.root) for s in files}
         for doc_id in catalog.doc_ids_under(roots) - seen_ids:

@@ -49,6 +49,9 @@ class RetrievalSettings(BaseSettings):
 
     max_question_chars: int = Field(default=2000, ge=1, alias="NEWSQA_MAX_QUESTION_CHARS")
     max_file_bytes: int = Field(default=20_000_000, ge=1, alias="NEWSQA_MAX_FILE_BYTES")
+    # Fetching pages and feeds (`retrieval/web.py`).
+    fetch_timeout_s: float = Field(default=15.0, gt=0, alias="NEWSQA_FETCH_TIMEOUT_S")
+    fetch_max_bytes: int = Field(default=5_000_000, ge=1, alias="NEWSQA_FETCH_MAX_BYTES")
 
 
 def load_settings(cls: type[T]) -> T:

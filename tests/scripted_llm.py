@@ -7,11 +7,11 @@ openai client and ChatOpenAI are exercised end to end; it records every request 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.loopback import LoopbackServer, QuietHandler
 
 
 @dataclass
@@ -24,38 +24,25 @@ class Reply:
     raw_body: str | None = None
 
 
-class ScriptedLLM:
+class ScriptedLLM(LoopbackServer):
     def __init__(self) -> None:
         self.replies: deque[Reply] = deque()
         self.requests: list[dict] = []
         self.default = Reply(status=500, text="no reply scripted")
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        return f"{self.origin}/v1"
 
     def enqueue(self, *replies: Reply | str) -> None:
         for reply in replies:
             self.replies.append(Reply(text=reply) if isinstance(reply, str) else reply)
 
-    def start(self) -> ScriptedLLM:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _handler(self):
+    def handler(self):
         scripted = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 scripted.requests.append(body)

@@ -86,12 +86,15 @@ def shutdown_requested() -> Iterator[threading.Event]:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders of articles.")],
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Files or folders of articles, or http(s) URLs of pages or feeds."),
+    ],
     prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
     rebuild: Annotated[bool, typer.Option(help="Drop the index and build it again.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print problems.")] = False,
 ) -> None:
-    """Index articles (.txt, .md, .html, .json, .jsonl) into the store."""
+    """Index articles (.txt, .md, .html, .json, .jsonl files; web pages; RSS and Atom feeds)."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -103,6 +106,7 @@ def ingest(
     from bot.frontends.render import print_report
     from retrieval.ingest import ingest as run_ingest
     from retrieval.ingest import rebuild as drop_index
+    from retrieval.web import is_url
 
     index = open_index()
     try:
@@ -125,7 +129,12 @@ def ingest(
 
                 with shutdown_requested() as stopping:
                     report = run_ingest(
-                        index, paths, prune=prune, progress=progress, stop=stopping.is_set
+                        index,
+                        [Path(p) for p in paths if not is_url(p)],
+                        prune=prune,
+                        progress=progress,
+                        stop=stopping.is_set,
+                        urls=[p for p in paths if is_url(p)],
                     )
     except NewsQAError as exc:
         fail(exc)

@@ -1,0 +1,116 @@
+"""`newsqa ingest URL` against a news site on loopback: feeds and pages become clean articles
+with their metadata, a refresh is conditional and incremental, and every bad URL or item is one
+line while the rest of the run goes on. Nothing here reaches beyond 127.0.0.1."""
+
+import json
+
+import pytest
+
+from bot.answering.service import AnswerService
+from retrieval.index import NewsIndex
+from retrieval.ingest import ingest
+from tests.conftest import make_settings, run_newsqa
+from tests.news_server import NewsServer
+
+
+@pytest.fixture
+def site():
+    server = NewsServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def web_env(cli_env):
+    cli_env.update(NEWSQA_FETCH_TIMEOUT_S="1")
+    return cli_env
+
+
+def test_a_feed_becomes_clean_articles_with_their_metadata(site, tmp_path, embeddings):
+    index = NewsIndex(make_settings(tmp_path / "idx"), embeddings)
+    with index.writing():
+        report = ingest(index, [], urls=[f"{site.base}/feed.xml"])
+    assert (report.added, report.unchanged) == (2, 0)
+    assert sorted(name for name, _ in report.skipped) == [
+        f"{site.base}/missing",
+        f"{site.base}/report.pdf",
+    ]
+    reasons = dict(report.skipped)
+    assert reasons[f"{site.base}/missing"] == "HTTP 404 Not Found"
+    assert "application/pdf is not a page or feed" in reasons[f"{site.base}/report.pdf"]
+    record = index.catalog.document(f"{site.base}/news/toll")
+    assert record.title == "Bridge toll rise angers harbour traders"
+    assert record.authors == ["Priya Raman"] and record.outlet == "Vellmar Post"
+    assert record.date == "2025-03-14" and record.url == f"{site.base}/news/toll"
+    assert record.body.startswith("Shopkeepers on the Port Vellmar waterfront")
+    for boilerplate in ("cookies", "Most read", "Share on", "Home | World", "Transport Corr"):
+        assert boilerplate not in record.body
+    answer = AnswerService(index).ask("Who is the director of the Harbour Traders Forum?")
+    assert "Ann Okafor" in answer.text and answer.sources[0].doc_id == record.url
+    index.close()
+
+
+def test_a_second_run_is_conditional_and_a_new_item_is_picked_up(site, tmp_path, embeddings):
+    index = NewsIndex(make_settings(tmp_path / "idx"), embeddings)
+    feed = f"{site.base}/feed.xml"
+    with index.writing():
+        ingest(index, [], urls=[feed])
+        site.requests.clear()
+        again = ingest(index, [], urls=[feed])
+        assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
+        assert site.requests == [("/feed.xml", site.requests[0][1])] and site.requests[0][1]
+        site.feed_slugs.append("lighthouse")
+        site.requests.clear()
+        newer = ingest(index, [], urls=[feed])
+    assert (newer.added, newer.unchanged) == (1, 2)
+    conditional = {path: etag for path, etag in site.requests}
+    assert conditional["/news/toll"] and conditional["/news/lighthouse"] is None
+    assert index.catalog.document(f"{site.base}/news/lighthouse").date == "2025-03-18"
+    index.close()
+
+
+def test_an_atom_feed_and_a_single_page_are_read(site, tmp_path, embeddings):
+    index = NewsIndex(make_settings(tmp_path / "idx"), embeddings)
+    with index.writing():
+        report = ingest(index, [], urls=[f"{site.base}/atom.xml", f"{site.base}/news/ferry"])
+    assert report.added == 2 and not report.skipped
+    assert index.catalog.document(f"{site.base}/news/lighthouse").outlet == "Vellmar Post"
+    index.close()
+
+
+@pytest.mark.parametrize(
+    "path, reason",
+    [
+        ("/loop", "more than 5 redirects"),
+        ("/stall", "no answer within 1 s"),
+        ("/huge.html", "50,000,000 bytes, over the 5,000,000-byte limit"),
+        ("/broken.xml", "not a readable RSS or Atom feed"),
+        ("/allbad.xml", "none of its 2 items could be read"),
+        ("/nowhere", "HTTP 404 Not Found"),
+    ],
+)
+def test_each_bad_url_is_one_line_and_fails_only_when_nothing_was_ingested(
+    site, web_env, path, reason
+):
+    alone = run_newsqa("ingest", f"{site.base}{path}", env=web_env)
+    assert alone.returncode == 1
+    assert f"{site.base}{path}" in alone.stderr and reason in alone.stderr, alone.stderr
+    assert "Traceback" not in alone.stderr
+    mixed = run_newsqa("ingest", f"{site.base}{path}", f"{site.base}/news/toll", env=web_env)
+    assert mixed.returncode == 0, mixed.stderr
+    assert "1 added" in mixed.stdout
+
+
+def test_only_http_urls_are_fetched(web_env, tmp_path):
+    result = run_newsqa("ingest", "file:///etc/passwd", env=web_env)
+    assert result.returncode == 1 and "no such file or directory" in result.stderr
+
+
+def test_json_answers_cite_the_web_article_by_its_url(site, web_env):
+    assert run_newsqa("ingest", f"{site.base}/feed.xml", env=web_env).returncode == 0
+    result = run_newsqa(
+        "ask", "--json", "Where will Bellport Ferries open its repair depot?", env=web_env
+    )
+    answer = json.loads(result.stdout)
+    assert answer["sources"][0]["doc_id"] == f"{site.base}/news/ferry"
+    assert "Kesterby" in answer["text"]
