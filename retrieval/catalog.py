@@ -69,6 +69,11 @@ CREATE TABLE IF NOT EXISTS web_pages (
     last_modified TEXT,
     content_hash TEXT
 );
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    every_s INTEGER NOT NULL,
+    refreshed_at REAL
+);
 CREATE TABLE IF NOT EXISTS chunks (
     rowid INTEGER PRIMARY KEY,
     chunk_id TEXT UNIQUE NOT NULL,
@@ -264,6 +269,15 @@ class Catalog:
         rows = self.db.execute("SELECT doc_id FROM documents UNION SELECT doc_id FROM aliases")
         return {r[0] for r in rows}
 
+    def newest(self, n: int) -> list[DocumentRecord]:
+        """The `n` most recently dated documents, newest first."""
+        rows = self.db.execute(
+            "SELECT doc_id FROM documents WHERE date IS NOT NULL ORDER BY date DESC, doc_id "
+            "LIMIT ?",
+            (n,),
+        )
+        return [self.document(r[0]) for r in rows.fetchall()]
+
     def canonical(self, doc_id: str) -> str:
         """The kept document a duplicate was recorded as an alias of (or `doc_id` itself)."""
         row = self.db.execute("SELECT canonical_id FROM aliases WHERE doc_id=?", (doc_id,))
@@ -351,6 +365,28 @@ class Catalog:
                 "INSERT OR REPLACE INTO web_pages VALUES (?, ?, ?, ?, ?)",
                 (url, doc_id, etag, last_modified, content_hash),
             )
+
+    # feed subscriptions --------------------------------------------------------------------
+    def subscribe(self, url: str, every_s: int) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO feeds (url, every_s) VALUES (?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET every_s=excluded.every_s",
+                (url, every_s),
+            )
+
+    def unsubscribe(self, url: str) -> bool:
+        with self.transaction() as db:
+            return db.execute("DELETE FROM feeds WHERE url=?", (url,)).rowcount > 0
+
+    def subscriptions(self) -> list[tuple[str, int, float | None]]:
+        """(URL, seconds between refreshes, when last refreshed or None), in URL order."""
+        rows = self.db.execute("SELECT url, every_s, refreshed_at FROM feeds ORDER BY url")
+        return [tuple(r) for r in rows]
+
+    def refreshed(self, urls: list[str], when: float) -> None:
+        with self.transaction() as db:
+            db.executemany("UPDATE feeds SET refreshed_at=? WHERE url=?", [(when, u) for u in urls])
 
     def ids_from_file(self, file_id: str) -> list[str]:
         """Documents read from one file: `file_id` itself, or `file_id#n` for JSON records."""

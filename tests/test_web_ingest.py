@@ -3,13 +3,16 @@ with their metadata, a refresh is conditional and incremental, and every bad URL
 line while the rest of the run goes on. Nothing here reaches beyond 127.0.0.1."""
 
 import json
+import signal
+import subprocess
+import time
 
 import pytest
 
 from bot.answering.service import AnswerService
 from retrieval.index import NewsIndex
 from retrieval.ingest import ingest
-from tests.conftest import make_settings, run_newsqa
+from tests.conftest import SUBPROCESS_TIMEOUT_S, make_settings, newsqa_command, run_newsqa
 from tests.news_server import NewsServer
 
 
@@ -114,3 +117,75 @@ def test_json_answers_cite_the_web_article_by_its_url(site, web_env):
     answer = json.loads(result.stdout)
     assert answer["sources"][0]["doc_id"] == f"{site.base}/news/ferry"
     assert "Kesterby" in answer["text"]
+
+
+def test_feeds_are_subscribed_listed_refreshed_and_removed(site, web_env):
+    feed = f"{site.base}/feed.xml"
+    added = run_newsqa("feeds", "add", feed, "--every", "2h", env=web_env)
+    assert added.returncode == 0 and "refreshed every 2h" in added.stdout
+    listed = run_newsqa("feeds", "list", env=web_env)
+    assert f"{feed}  every 2h, last refreshed never (due)" in listed.stdout
+    first = run_newsqa("feeds", "refresh", env=web_env)
+    assert first.returncode == 0 and "1 feed refreshed: 2 added" in first.stdout, first.stdout
+    assert "HTTP 404 Not Found" in first.stderr  # the bad item, in one line
+    second = run_newsqa("feeds", "refresh", env=web_env)
+    assert "no feed is due" in second.stdout
+    site.feed_slugs.append("lighthouse")
+    forced = run_newsqa("feeds", "refresh", "--all", env=web_env)
+    assert "1 added" in forced.stdout and "2 unchanged" in forced.stdout, forced.stdout
+    assert "(due)" not in run_newsqa("feeds", "list", env=web_env).stdout
+    assert run_newsqa("feeds", "remove", feed, env=web_env).returncode == 0
+    again = run_newsqa("feeds", "remove", feed, env=web_env)
+    assert again.returncode == 1 and f"not subscribed: {feed}" in again.stderr
+
+
+@pytest.mark.parametrize("every", ["soon", "0m", "5 weeks"])
+def test_a_bad_interval_is_one_line(site, web_env, every):
+    result = run_newsqa("feeds", "add", f"{site.base}/feed.xml", "--every", every, env=web_env)
+    assert result.returncode == 1 and "expected a number and a unit" in result.stderr
+
+
+def test_watch_refreshes_on_schedule_until_interrupted(site, web_env):
+    feed = f"{site.base}/feed.xml"
+    assert run_newsqa("feeds", "add", feed, "--every", "1s", env=web_env).returncode == 0
+    watcher = subprocess.Popen(
+        [*newsqa_command(), "watch"],
+        env=web_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + SUBPROCESS_TIMEOUT_S
+        while sum(path == "/feed.xml" for path, _ in site.requests) < 2:
+            assert time.monotonic() < deadline and watcher.poll() is None
+            time.sleep(0.2)
+        watcher.send_signal(signal.SIGINT)
+        out, err = watcher.communicate(timeout=SUBPROCESS_TIMEOUT_S)
+    finally:
+        watcher.kill()
+    assert "1 feed refreshed: 2 added" in out
+    assert "1 feed refreshed: 0 added, 0 updated, 1 unchanged" in out  # the 304
+    assert "Traceback" not in err
+    conditional = [etag for path, etag in site.requests if path == "/feed.xml"]
+    assert conditional[0] is None and conditional[1]
+
+
+def test_watch_with_no_feeds_says_so(web_env):
+    result = run_newsqa("watch", env=web_env)
+    assert result.returncode == 1 and "no feeds to watch" in result.stderr
+
+
+def test_latest_lists_the_newest_articles_with_date_outlet_and_link(site, web_env):
+    assert run_newsqa("ingest", f"{site.base}/feed.xml", f"{site.base}/atom.xml", env=web_env)
+    newest = run_newsqa("latest", "-n", "2", env=web_env)
+    assert newest.returncode == 0, newest.stderr
+    lines = [line.strip() for line in newest.stdout.splitlines() if line.strip()]
+    assert lines == [
+        "2025-03-18  Old lighthouse to become a museum — Vellmar Post",
+        f"{site.base}/news/lighthouse",
+        "2025-03-16  Ferry line opens a repair depot in Kesterby — Vellmar Post",
+        f"{site.base}/news/ferry",
+    ]
+    on_topic = run_newsqa("latest", "bridge toll", "-n", "1", env=web_env)
+    assert "Bridge toll rise angers harbour traders" in on_topic.stdout

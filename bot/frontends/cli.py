@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -340,6 +341,152 @@ def train(
             if metric != "questions"
         ]
         console.print(f"{name} ({row['questions']}): " + "; ".join(cells), highlight=False)
+
+
+@app.command()
+def latest(
+    topic: Annotated[str | None, typer.Argument(help="Only articles about this.")] = None,
+    n: Annotated[int, typer.Option("-n", help="How many articles.", min=1, max=100)] = 10,
+) -> None:
+    """The newest articles, on a topic or across all, with date, outlet and link."""
+    from bot.frontends.render import print_latest
+    from retrieval.recency import latest as newest
+
+    index = open_index()
+    try:
+        index.require()
+        records = newest(index, topic, n)
+    except NewsQAError as exc:
+        fail(exc)
+    finally:
+        index.close()
+    print_latest(console, records, topic)
+
+
+feeds_app = typer.Typer(no_args_is_help=True, help="Subscribe to RSS and Atom feeds.")
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="The feed's http(s) URL.")],
+    every: Annotated[str, typer.Option(help="How often to refresh it: 30m, 2h, 1d.")] = "30m",
+) -> None:
+    """Subscribe to a feed (`feeds refresh` or `watch` fetch it)."""
+    from retrieval.subscriptions import describe_every, subscribe
+
+    index = open_index()
+    try:
+        with index.writing():
+            seconds = subscribe(index, url, every)
+    except NewsQAError as exc:
+        fail(exc)
+    finally:
+        index.close()
+    console.print(
+        f"subscribed to {url}, refreshed every {describe_every(seconds)} "
+        "(`newsqa feeds refresh` fetches it now)",
+        highlight=False,
+    )
+
+
+@feeds_app.command("list")
+def feeds_list() -> None:
+    """The subscribed feeds, how often each is refreshed and when it last was."""
+    from datetime import datetime
+
+    from retrieval.subscriptions import describe_every, due
+
+    index = open_index()
+    try:
+        rows = index.catalog.subscriptions()
+        pending = set(due(index, time.time()))
+    finally:
+        index.close()
+    if not rows:
+        console.print("no feeds: add one with `newsqa feeds add URL`")
+    for url, every_s, refreshed_at in rows:
+        last = (
+            datetime.fromtimestamp(refreshed_at).isoformat(" ", "minutes")
+            if refreshed_at
+            else "never"
+        )
+        note = " (due)" if url in pending else ""
+        console.print(
+            f"{url}  every {describe_every(every_s)}, last refreshed {last}{note}", highlight=False
+        )
+
+
+@feeds_app.command("remove")
+def feeds_remove(url: Annotated[str, typer.Argument(help="The feed's URL.")]) -> None:
+    """Unsubscribe from a feed (its articles stay in the index)."""
+    index = open_index()
+    try:
+        with index.writing():
+            removed = index.catalog.unsubscribe(url)
+    finally:
+        index.close()
+    if not removed:
+        fail(NewsQAError(f"not subscribed: {url}"))
+    console.print(f"unsubscribed from {url}", highlight=False)
+
+
+@feeds_app.command("refresh")
+def feeds_refresh(
+    everything: Annotated[
+        bool, typer.Option("--all", help="Refresh every feed, due or not.")
+    ] = False,
+) -> None:
+    """Fetch every due feed now; print what was added, changed and failed."""
+    report = refresh_feeds(everything)
+    if report is not None and not report.ingested_anything:
+        errors.print("[red]error:[/red] no feed could be read")
+        raise typer.Exit(1)
+
+
+def refresh_feeds(everything: bool, stop=lambda: False, say_idle: bool = True):
+    """One refresh of the due feeds, rendered; the report (None when nothing was due)."""
+    from bot.frontends.render import print_report
+    from retrieval.subscriptions import refresh
+
+    index = open_index()
+    try:
+        subscribed = bool(index.catalog.subscriptions())
+        with index.writing():
+            feeds, report = refresh(index, everything, stop=stop)
+    except NewsQAError as exc:
+        fail(exc)
+    finally:
+        index.close()
+    if not feeds:
+        if say_idle:
+            console.print("no feed is due" if subscribed else "no feeds: add one first")
+        return None
+    print_report(errors, report, summary=False)
+    stamp = time.strftime("%H:%M:%S")
+    console.print(
+        f"{stamp} {len(feeds)} feed{'s' if len(feeds) != 1 else ''} refreshed: {report.summary()}",
+        highlight=False,
+    )
+    return report
+
+
+@app.command()
+def watch() -> None:
+    """Refresh the subscribed feeds on their schedule, in the foreground, until Ctrl-C."""
+    from retrieval.subscriptions import next_due_in
+
+    with shutdown_requested() as stopping:
+        while not stopping.is_set():
+            refresh_feeds(False, stop=stopping.is_set, say_idle=False)
+            index = open_index()
+            try:
+                wait = next_due_in(index, time.time())
+            finally:
+                index.close()
+            if wait is None:
+                fail(NewsQAError("no feeds to watch: add one with `newsqa feeds add URL`"))
+            stopping.wait(min(max(wait, 1.0), 60.0))
 
 
 @app.command("train-claims")

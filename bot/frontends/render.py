@@ -99,3 +99,14 @@ def print_retrieved(console: Console, answer: Answer | None) -> None:
         )
     for claim in answer.removed_claims:
         console.print(Text(f"✗ removed: “{claim.text}” ({claim.reason})", style="red"))
+
+
+def print_latest(console: Console, records, topic: str | None) -> None:
+    """Newest first: date, title, outlet, and the link (or the file it came from)."""
+    if not records:
+        console.print(f"no dated articles about {topic}" if topic else "no dated articles yet")
+        return
+    for record in records:
+        outlet = f" — {record.outlet}" if record.outlet else ""
+        console.print(Text(f"{record.date or 'undated'}  {record.title}{outlet}", style="bold"))
+        console.print(Text(f"            {record.url or record.doc_id}", style="dim"))

@@ -15,7 +15,13 @@ from rich.console import Console
 from bot.answering.answer import Answer
 from bot.answering.conversation import Conversation
 from bot.answering.settings import LLMSettings
-from bot.frontends.render import print_answer, print_report, print_retrieved, print_sources
+from bot.frontends.render import (
+    print_answer,
+    print_latest,
+    print_report,
+    print_retrieved,
+    print_sources,
+)
 from retrieval.errors import NewsQAError
 from retrieval.search import SearchFilter
 from retrieval.settings import RetrievalSettings
@@ -29,7 +35,8 @@ COMMANDS = {
     "/filter": "/filter source=… outlet=… since=YYYY-MM-DD until=…; /filter alone clears it",
     "/new": "forget the conversation",
     "/mode": "/mode extractive|llm",
-    "/ingest": "/ingest PATH — add articles",
+    "/ingest": "/ingest PATH|URL — add articles, a page or a feed",
+    "/latest": "/latest [TOPIC] — the newest articles, with date, outlet and link",
     "/stats": "documents, chunks, model, store location",
     "/quit": "leave (Ctrl-D works too)",
 }
@@ -167,6 +174,10 @@ class Repl:
             self.set_mode(arg)
         elif name == "/ingest":
             self.ingest(arg)
+        elif name == "/latest":
+            from retrieval.recency import latest
+
+            print_latest(self.console, latest(self.index, arg or None), arg or None)
         elif name == "/stats":
             self.console.print(self.index.describe(), highlight=False)
         else:
@@ -183,11 +194,15 @@ class Repl:
 
     def ingest(self, arg: str) -> None:
         from retrieval.ingest import ingest
+        from retrieval.web import is_url
 
         if not arg:
-            raise NewsQAError("usage: /ingest PATH")
+            raise NewsQAError("usage: /ingest PATH|URL")
         with self.index.writing():
-            report = ingest(self.index, [Path(arg).expanduser()])
+            if is_url(arg):
+                report = ingest(self.index, [], urls=[arg])
+            else:
+                report = ingest(self.index, [Path(arg).expanduser()])
         print_report(self.console, report)
 
 
