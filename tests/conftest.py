@@ -132,3 +132,13 @@ def cli_env(tmp_path) -> dict[str, str]:
         NEWSQA_DATA_DIR=str(tmp_path / "cli-data"), HF_HUB_OFFLINE="1", COLUMNS="200", NO_COLOR="1"
     )
     return env
+
+
+@pytest.fixture
+def site():
+    """The news site of `tests/news_server.py`, on loopback for one test."""
+    from tests.news_server import NewsServer
+
+    server = NewsServer().start()
+    yield server
+    server.stop()

@@ -13,14 +13,6 @@ from bot.answering.service import AnswerService
 from retrieval.index import NewsIndex
 from retrieval.ingest import ingest
 from tests.conftest import SUBPROCESS_TIMEOUT_S, make_settings, newsqa_command, run_newsqa
-from tests.news_server import NewsServer
-
-
-@pytest.fixture
-def site():
-    server = NewsServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -77,10 +77,23 @@ def pipeline():
         return _loaded()
 
 
+_background: list[threading.Thread] = []
+
+
 def load_in_background() -> None:
     """Start loading the pipeline while the caller goes on (a command's own imports, the
-    embedding model). A daemon thread: nothing native is left half-done if the process ends."""
-    threading.Thread(target=pipeline, name="spacy-load", daemon=True).start()
+    embedding model). A command that starts it ends with `finish_background_load()`: a process
+    exiting while the daemon thread is still importing can hang in interpreter shutdown (seen
+    when `newsqa ask` failed at once for want of an index)."""
+    thread = threading.Thread(target=pipeline, name="spacy-load", daemon=True)
+    _background.append(thread)
+    thread.start()
+
+
+def finish_background_load(timeout_s: float = 30.0) -> None:
+    """Wait (bounded) for a background load to end."""
+    while _background:
+        _background.pop().join(timeout_s)
 
 
 def parse(text: str):

@@ -185,7 +185,7 @@ def ask(
     filter_: Annotated[str, typer.Option("--filter", help="e.g. 'outlet=CNN'")] = "",
 ) -> None:
     """Answer one question with cited sources."""
-    from bot.answering.language import load_in_background
+    from bot.answering.language import finish_background_load, load_in_background
 
     llm_settings = settings_of(LLMSettings)
     load_in_background()
@@ -203,6 +203,7 @@ def ask(
         fail(exc)
     finally:
         index.close()
+        finish_background_load()
     if as_json:
         sys.stdout.write(json.dumps(asdict(answer), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -393,9 +394,8 @@ def feeds_add(
 @feeds_app.command("list")
 def feeds_list() -> None:
     """The subscribed feeds, how often each is refreshed and when it last was."""
-    from datetime import datetime
-
-    from retrieval.subscriptions import describe_every, due
+    from bot.frontends.render import feed_lines
+    from retrieval.subscriptions import due
 
     index = open_index()
     try:
@@ -405,16 +405,8 @@ def feeds_list() -> None:
         index.close()
     if not rows:
         console.print("no feeds: add one with `newsqa feeds add URL`")
-    for url, every_s, refreshed_at in rows:
-        last = (
-            datetime.fromtimestamp(refreshed_at).isoformat(" ", "minutes")
-            if refreshed_at
-            else "never"
-        )
-        note = " (due)" if url in pending else ""
-        console.print(
-            f"{url}  every {describe_every(every_s)}, last refreshed {last}{note}", highlight=False
-        )
+    for line in feed_lines(rows, pending):
+        console.print(line, highlight=False)
 
 
 @feeds_app.command("remove")

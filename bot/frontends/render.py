@@ -101,12 +101,38 @@ def print_retrieved(console: Console, answer: Answer | None) -> None:
         console.print(Text(f"✗ removed: “{claim.text}” ({claim.reason})", style="red"))
 
 
-def print_latest(console: Console, records, topic: str | None) -> None:
-    """Newest first: date, title, outlet, and the link (or the file it came from)."""
-    if not records:
-        console.print(f"no dated articles about {topic}" if topic else "no dated articles yet")
-        return
+def latest_lines(records) -> list[str]:
+    """Newest first: date, title and outlet, then the link (or the file it came from)."""
+    lines = []
     for record in records:
         outlet = f" — {record.outlet}" if record.outlet else ""
-        console.print(Text(f"{record.date or 'undated'}  {record.title}{outlet}", style="bold"))
-        console.print(Text(f"            {record.url or record.doc_id}", style="dim"))
+        lines += [
+            f"{record.date or 'undated'}  {record.title}{outlet}",
+            f"    {record.url or record.doc_id}",
+        ]
+    return lines
+
+
+def print_latest(console: Console, records, topic: str | None) -> None:
+    if not records:
+        console.print(f"no dated articles about {topic}" if topic else "no dated articles yet")
+    for line in latest_lines(records):
+        console.print(Text(line, style="dim" if line.startswith(" ") else "bold"))
+
+
+def feed_lines(subscriptions, due: set[str]) -> list[str]:
+    """Each subscribed feed, how often it is refreshed, when it last was, and whether it is due."""
+    from datetime import datetime
+
+    from retrieval.subscriptions import describe_every
+
+    lines = []
+    for url, every_s, refreshed_at in subscriptions:
+        last = (
+            datetime.fromtimestamp(refreshed_at).isoformat(" ", "minutes")
+            if refreshed_at
+            else "never"
+        )
+        note = " (due)" if url in due else ""
+        lines.append(f"{url}  every {describe_every(every_s)}, last refreshed {last}{note}")
+    return lines

@@ -247,6 +247,9 @@ def run_repl(settings: RetrievalSettings, llm_settings: LLMSettings, debug: bool
         if not repl.handle(line):
             break
     console.print("bye")
+    from bot.answering.language import finish_background_load
+
+    finish_background_load()
 
 
 def prompt_session(data_dir: Path):

@@ -25,7 +25,7 @@ from bot.answering.settings import LLMSettings
 from bot.frontends.discord.memory import ExpiringLRU
 from bot.frontends.discord.ratelimit import TokenBucket
 from bot.frontends.discord.settings import DiscordSettings
-from bot.frontends.render import report_lines
+from bot.frontends.render import feed_lines, latest_lines, report_lines
 from retrieval.errors import NewsQAError
 from retrieval.search import SearchFilter
 from retrieval.settings import RetrievalSettings
@@ -115,16 +115,43 @@ class NewsBot(commands.Bot):
             settings.max_conversations, settings.idle_expiry_s
         )
         self.shutting_down = threading.Event()
+        self.feed_refresh: asyncio.Task | None = None
 
     async def close(self) -> None:
         """Shutting down: a running /reindex writes the documents it has read, then stops."""
         self.shutting_down.set()
+        if self.feed_refresh is not None:
+            self.feed_refresh.cancel()
         await super().close()
 
     async def setup_hook(self) -> None:
         await self.add_cog(AskCog(self))
+        if self.settings.refresh_feeds:
+            self.feed_refresh = asyncio.create_task(self.refresh_feeds_forever())
         if self.sync_commands:
             await self.tree.sync()
+
+    async def refresh_feeds_forever(self) -> None:
+        """Refresh each subscribed feed when it is due, off the event loop; checks at least
+        once a minute for new subscriptions. A failed refresh is logged and retried when due."""
+        from retrieval.subscriptions import next_due_in, refresh
+
+        index = self.service.index
+
+        def run():
+            with index.writing():
+                return refresh(index, stop=self.shutting_down.is_set)
+
+        while not self.shutting_down.is_set():
+            wait = await asyncio.to_thread(next_due_in, index, time.time())
+            if wait == 0:
+                try:
+                    feeds, report = await asyncio.to_thread(run)
+                    log.info("refreshed %d feed(s): %s", len(feeds), report.summary())
+                except NewsQAError as exc:
+                    log.warning("feed refresh failed: %s", exc)
+                wait = 1.0
+            await asyncio.sleep(min(wait if wait is not None else 60.0, 60.0))
 
     def conversation(self, key: int) -> Conversation:
         return self.conversations.get(key, Conversation)
@@ -280,7 +307,7 @@ class NewsBot(commands.Bot):
 
 
 class AskCog(commands.Cog):
-    """Slash commands: /ask, and the admin-only /reindex and /stats."""
+    """Slash commands: /ask and /latest, and the admin-only /reindex, /feeds and /stats."""
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
@@ -361,6 +388,41 @@ class AskCog(commands.Cog):
         lines = "\n".join([*report_lines(report, summary=False), f"Done: {report.summary()}."])
         await interaction.followup.send(
             lines[:MESSAGE_LIMIT], ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @app_commands.command(name="latest")
+    @app_commands.describe(topic="Only articles about this (leave empty for all)")
+    async def latest(self, interaction: discord.Interaction, topic: str = "") -> None:
+        """The newest articles, with date, outlet and link."""
+        from retrieval.recency import latest
+
+        await interaction.response.defer(thinking=True)
+        records = await asyncio.to_thread(latest, self.bot.service.index, topic or None, 5)
+        lines = latest_lines(records) or [
+            f"No dated articles about {topic}." if topic else "No dated articles yet."
+        ]
+        text = "\n".join(
+            f"<{line.strip()}>" if line.startswith(" ") and "://" in line else line
+            for line in lines
+        )
+        await interaction.followup.send(text[:MESSAGE_LIMIT], allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="feeds")
+    @app_commands.default_permissions(administrator=True)
+    async def feeds(self, interaction: discord.Interaction) -> None:
+        """The subscribed feeds and when each was last refreshed (admins only)."""
+        from retrieval.subscriptions import due
+
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if not getattr(interaction.user.guild_permissions, "administrator", False):
+            await interaction.followup.send("Only administrators can list feeds.", ephemeral=True)
+            return
+        index = self.bot.service.index
+        rows = await asyncio.to_thread(index.catalog.subscriptions)
+        pending = set(await asyncio.to_thread(due, index, time.time()))
+        text = "\n".join(feed_lines(rows, pending)) or "No feeds: add one with `newsqa feeds add`."
+        await interaction.followup.send(
+            text[:MESSAGE_LIMIT], ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
     @app_commands.command(name="stats")

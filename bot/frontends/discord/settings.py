@@ -23,6 +23,8 @@ class DiscordSettings(BaseSettings):
     questions_per_minute: float = Field(default=4.0, gt=0, alias="NEWSQA_DISCORD_RATE")
     burst: int = Field(default=3, ge=1, alias="NEWSQA_DISCORD_BURST")
     reindex_paths: list[Path] = Field(default=[Path("seeds")], alias="NEWSQA_DISCORD_REINDEX_PATHS")
+    # Refresh the subscribed feeds (`newsqa feeds add`) in the background, on their schedule.
+    refresh_feeds: bool = Field(default=True, alias="NEWSQA_DISCORD_REFRESH_FEEDS")
     # Memory bounds: conversations and rate-limit buckets of idle channels and users are dropped.
     max_conversations: int = Field(default=1000, ge=1, alias="NEWSQA_DISCORD_MAX_CONVERSATIONS")
     idle_expiry_s: float = Field(default=86400.0, gt=0, alias="NEWSQA_DISCORD_IDLE_EXPIRY")
