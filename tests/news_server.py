@@ -42,6 +42,15 @@ STORIES = {
             "The company said the depot would service its fleet of six vessels.",
         ],
     ),
+    "delay": (
+        "Council delays the bridge toll rise",
+        "2025-03-20",
+        [
+            "The council agreed on Thursday to delay the bridge toll rise until October, after "
+            "weeks of protests by harbour traders.",
+            "Council leader Marek Dunn said reserves would pay for the repairs until then.",
+        ],
+    ),
     "lighthouse": (
         "Old lighthouse to become a museum",
         "2025-03-18",
@@ -80,6 +89,21 @@ def atom(base: str, slugs: list[str]) -> str:
     )
 
 
+def rdf(base: str, slugs: list[str]) -> str:
+    """RSS 1.0 (RDF)."""
+    items = "".join(
+        f'<item rdf:about="{base}/news/{s}"><title>{STORIES[s][0]}</title>'
+        f"<link>{base}/news/{s}</link><dc:date>{STORIES[s][1]}</dc:date></item>"
+        for s in slugs
+    )
+    return (
+        '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f'<channel rdf:about="{base}/rdf.xml"><title>Vellmar Post</title><link>{base}/</link>'
+        f"</channel>{items}</rdf:RDF>"
+    )
+
+
 class NewsServer(LoopbackServer):
     """Serves the site on 127.0.0.1; `feed_slugs` is what /feed.xml lists right now."""
 
@@ -102,6 +126,8 @@ class NewsServer(LoopbackServer):
                 path = self.path
                 if path == "/feed.xml":
                     self.conditional(rss(base, site.feed_slugs, ["/missing", "/report.pdf"]))
+                elif path == "/rdf.xml":
+                    self.conditional(rdf(base, ["delay"]), "application/rdf+xml")
                 elif path == "/atom.xml":
                     self.conditional(atom(base, ["lighthouse"]), "application/atom+xml")
                 elif path.startswith("/news/") and path[6:] in STORIES:
@@ -114,6 +140,19 @@ class NewsServer(LoopbackServer):
                         paragraphs="".join(f"<p>{p}</p>" for p in paragraphs),
                     )
                     self.conditional(html, "text/html; charset=utf-8")
+                elif path == "/busy":  # 429 with Retry-After once, then the page
+                    if sum(p == "/busy" for p, _ in site.requests) == 1:
+                        self.send_response(429)
+                        self.send_header("Retry-After", "1")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                    else:
+                        title, date, paragraphs = STORIES["ferry"]
+                        body = "".join(f"<p>{p}</p>" for p in paragraphs)
+                        html = PAGE.format(
+                            title=title, base=base, slug="ferry", date=date, paragraphs=body
+                        )
+                        self.send(200, html.encode(), "text/html")
                 elif path == "/report.pdf":
                     self.send(200, b"%PDF-1.4 not a page", "application/pdf")
                 elif path == "/loop":

@@ -64,11 +64,13 @@ def test_a_second_run_is_conditional_and_a_new_item_is_picked_up(site, tmp_path,
     index.close()
 
 
-def test_an_atom_feed_and_a_single_page_are_read(site, tmp_path, embeddings):
+def test_atom_and_rss_1_feeds_and_a_single_page_are_read(site, tmp_path, embeddings):
     index = NewsIndex(make_settings(tmp_path / "idx"), embeddings)
+    urls = [f"{site.base}/atom.xml", f"{site.base}/rdf.xml", f"{site.base}/news/ferry"]
     with index.writing():
-        report = ingest(index, [], urls=[f"{site.base}/atom.xml", f"{site.base}/news/ferry"])
-    assert report.added == 2 and not report.skipped
+        report = ingest(index, [], urls=urls)
+    assert report.added == 3 and not report.skipped
+    assert index.catalog.document(f"{site.base}/news/delay").date == "2025-03-20"
     assert index.catalog.document(f"{site.base}/news/lighthouse").outlet == "Vellmar Post"
     index.close()
 
@@ -181,3 +183,66 @@ def test_latest_lists_the_newest_articles_with_date_outlet_and_link(site, web_en
     ]
     on_topic = run_newsqa("latest", "bridge toll", "-n", "1", env=web_env)
     assert "Bridge toll rise angers harbour traders" in on_topic.stdout
+
+
+def test_a_question_for_the_latest_news_answers_from_the_newest_article(site, tmp_path, embeddings):
+    index = NewsIndex(make_settings(tmp_path / "idx"), embeddings)
+    with index.writing():
+        ingest(index, [], urls=[f"{site.base}/feed.xml", f"{site.base}/news/delay"])
+    service = AnswerService(index)
+    latest = service.ask("What is the latest on the bridge toll?")
+    assert latest.sources[0].doc_id == f"{site.base}/news/delay", latest.text
+    assert latest.sources[0].date == "2025-03-20"
+    index.close()
+
+
+@pytest.mark.parametrize(
+    "question, start, end",
+    [
+        ("What happened today?", "2025-03-20", "2025-03-20"),
+        ("What did the council say yesterday?", "2025-03-19", "2025-03-19"),
+        ("Any news about the harbour this week?", "2025-03-14", "2025-03-20"),
+        ("What happened last month?", "2025-02-01", "2025-02-28"),
+        ("What did the trust announce in November?", "2024-11-01", "2024-11-30"),
+        ("What did the council decide in March 2025?", "2025-03-01", "2025-03-31"),
+        ("Who won the election in 2024?", "2024-01-01", "2024-12-31"),
+    ],
+)
+def test_dates_a_question_asks_for_are_measured_from_the_newest_article(question, start, end):
+    from datetime import date
+
+    from retrieval.recency import recency_of
+
+    asked = recency_of(question, date(2025, 3, 20))
+    assert (asked.start.isoformat(), asked.end.isoformat()) == (start, end)
+    assert recency_of("Who is the director of the forum?", date(2025, 3, 20)) is None
+    assert recency_of("What is the latest on the toll?", date(2025, 3, 20)).newest_first
+
+
+def test_a_changed_article_replaces_its_chunks(site, tmp_path, embeddings):
+    from tests.news_server import STORIES
+
+    index = NewsIndex(make_settings(tmp_path / "idx"), embeddings)
+    page = f"{site.base}/news/ferry"
+    with index.writing():
+        ingest(index, [], urls=[page])
+        title, day, paragraphs = STORIES["ferry"]
+        STORIES["ferry"] = (title, day, [*paragraphs, "The depot will also build two new boats."])
+        try:
+            changed = ingest(index, [], urls=[page])
+        finally:
+            STORIES["ferry"] = (title, day, paragraphs)
+    assert (changed.added, changed.updated) == (0, 1)
+    assert "two new boats" in index.catalog.document(page).body
+    index.close()
+
+
+def test_a_busy_server_is_asked_again_after_its_retry_after(site, tmp_path, embeddings):
+    index = NewsIndex(make_settings(tmp_path / "idx"), embeddings)
+    started = time.monotonic()
+    with index.writing():
+        report = ingest(index, [], urls=[f"{site.base}/busy"])
+    assert report.added == 1 and not report.skipped
+    assert [p for p, _ in site.requests] == ["/busy", "/busy"]
+    assert time.monotonic() - started >= 1.0
+    index.close()

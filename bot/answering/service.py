@@ -18,6 +18,7 @@ from bot.answering.reader import Pick, Reader
 from bot.answering.settings import LLMSettings
 from retrieval.errors import BadInputError
 from retrieval.index import NewsIndex
+from retrieval.recency import by_recency, newest_date, recency_of
 from retrieval.search import Hit, Retriever, SearchFilter, diversify
 from retrieval.terms import STOPWORDS, words
 
@@ -157,7 +158,11 @@ class AnswerService:
         diverse: (top-k hits, scored evidence, the articles that may answer, seconds). Only
         articles naming everything the question names may answer, so they come first."""
         started = time.perf_counter()
-        pool = answer_pool(self.retriever.search(query, k, where).pool)
+        fused = self.retriever.search(query, k, where).pool
+        newest = newest_date(self.index)
+        if newest and (recency := recency_of(analysis.text, newest)):
+            fused = by_recency(fused, recency)  # after fusion, never inside it
+        pool = answer_pool(fused)
         covering, _ = self.evidence_checks(analysis, pool)
         evidence = self.reader.score(analysis, pool, covering)
         ranked = self.reader.rerank(evidence, pool)
