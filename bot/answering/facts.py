@@ -218,7 +218,7 @@ def same_date(claim: When, source: When) -> bool:
 def name_stated(name: str, label: str, text_terms: TextTerms) -> bool:
     """The name's words are in the text (a surname is enough for a person's full name), or the
     name is the initials of a run of capitalised words there, or the reverse."""
-    words = [w for w in re.findall(r"[^\W_]{2,}", name) if w.lower() not in NAME_FILLER | {"one"}]
+    words = [w for w in re.findall(r"[^\W_]{2,}", name) if w.lower() not in NAME_FILLER]
     if not words:
         return True
     if label == "PERSON":
