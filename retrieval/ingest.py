@@ -1,4 +1,5 @@
-"""Ingest: files -> articles -> chunks -> vectors, written to the vector store and the catalog.
+"""Ingest: files, pages and feeds -> articles -> chunks -> vectors, written to the vector store
+and the catalog.
 
 A document counts as ingested only once its catalog row is written, which happens after its
 vectors are in Chroma. Re-running after a crash therefore redoes exactly the unfinished
