@@ -13,6 +13,7 @@ from filelock import FileLock, Timeout
 from retrieval.catalog import Catalog
 from retrieval.embeddings import embedding_name, make_embeddings
 from retrieval.errors import IndexMissingError, StoreLockedError
+from retrieval.plurals import counted
 from retrieval.settings import RetrievalSettings
 from retrieval.store import VectorStore
 
@@ -62,12 +63,24 @@ class NewsIndex:
     def describe(self) -> str:
         """The one-line summary `stats`, the REPL and Discord show."""
         counts = self.catalog.counts()
-        chunk_word = "chunk" if counts["chunks"] == 1 else "chunks"
         return (
-            f"{counts['documents']} documents ({counts['aliases']} duplicates as aliases), "
-            f"{counts['chunks']} {chunk_word}, model {self.store.model_name}, store "
-            f"{self.settings.chroma_url or self.data_dir}"
+            f"{counted(counts['documents'], 'document')} ({counted(counts['aliases'], 'duplicate')}"
+            f" as aliases), {counted(counts['chunks'], 'chunk')}, model {self.store.model_name}, "
+            f"store {self.settings.chroma_url or self.data_dir}"
         )
+
+    def disagreements(self) -> list[str]:
+        """Where the vector store and the catalog disagree; empty when they agree. A crash
+        mid-ingest leaves vectors without a catalog row until the same ingest is run again."""
+        problems = []
+        vector_ids, catalog_ids = self.store.all_ids(), self.catalog.all_chunk_ids()
+        if extra := vector_ids - catalog_ids:
+            problems.append(
+                f"the vector store has {counted(len(extra), 'chunk')} the catalog lacks"
+            )
+        if missing := catalog_ids - vector_ids:
+            problems.append(f"the catalog has {counted(len(missing), 'chunk')} with no vector")
+        return problems
 
     def exists(self) -> bool:
         """True if something was ingested (the catalog is written last, so it is the marker)."""

@@ -22,6 +22,7 @@ from retrieval.chunking import Chunk, chunk_article, embedding_text
 from retrieval.documents import SUPPORTED_SUFFIXES, Article, article_from_page, read_file
 from retrieval.errors import BadInputError
 from retrieval.index import NewsIndex
+from retrieval.plurals import counted
 from retrieval.sketches import NEAR_DUPLICATE, resemblance, sketch
 from retrieval.web import (
     Fetched,
@@ -67,10 +68,10 @@ class IngestReport:
             f"{self.added} added",
             f"{self.updated} updated",
             f"{self.unchanged} unchanged",
-            f"{self.chunks} chunks written",
+            f"{counted(self.chunks, 'chunk')} written",
         ]
         if self.aliased:
-            parts.append(f"{self.aliased} duplicates kept as aliases")
+            parts.append(f"{counted(self.aliased, 'duplicate')} kept as aliases")
         if self.pruned:
             parts.append(f"{self.pruned} removed")
         if self.skipped:
@@ -402,14 +403,3 @@ def rebuild(index: NewsIndex) -> None:
     index.__dict__.pop("catalog", None)
     for name in ("catalog.sqlite3", "catalog.sqlite3-wal", "catalog.sqlite3-shm"):
         (index.data_dir / name).unlink(missing_ok=True)
-
-
-def check_consistency(index: NewsIndex) -> list[str]:
-    """Disagreements between the vector store and the catalog; empty when consistent."""
-    problems = []
-    vector_ids, lexical_ids = index.store.all_ids(), index.catalog.all_chunk_ids()
-    if extra := vector_ids - lexical_ids:
-        problems.append(f"{len(extra)} chunks in the vector store are not in the catalog")
-    if missing := lexical_ids - vector_ids:
-        problems.append(f"{len(missing)} catalog chunks have no vector")
-    return problems

@@ -7,10 +7,12 @@ import shutil
 import socket
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from bot.answering.answer import MARKER
 from bot.answering.settings import LLMSettings
 from bot.frontends.discord.settings import DiscordSettings
 from retrieval.embeddings import MiniLMEmbeddings
@@ -105,6 +107,11 @@ def seed_copy(tmp_path) -> Path:
     return target
 
 
+def cited_numbers(answer) -> list[int]:
+    """The [n] markers of an answer's text, in order."""
+    return [int(n) for n in MARKER.findall(answer.text)]
+
+
 def free_port() -> int:
     """A loopback port nothing listens on (yet)."""
     with socket.socket() as probe:
@@ -123,6 +130,33 @@ def run_newsqa(*args: str, env: dict[str, str], timeout: float = SUBPROCESS_TIME
     return subprocess.run(
         [*newsqa_command(), *args], env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a `newsqa` command run in-process printed and returned, as a subprocess has it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def newsqa(cli_env):
+    """Run a `newsqa` command in this process through typer's CliRunner, in the environment of
+    `cli_env` (read at each call). `run_newsqa` stays for what needs a real process: signals,
+    kill -9, the exit itself."""
+    from typer.testing import CliRunner
+
+    from bot.frontends.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Run:
+        result = runner.invoke(app, list(args), env=cli_env, catch_exceptions=False)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return invoke
 
 
 @pytest.fixture

@@ -8,7 +8,15 @@ from bot.answering.service import ANSWER_POOL, AnswerService, answer_pool
 from retrieval.catalog import StoredChunk
 from retrieval.errors import BadInputError, IndexMissingError
 from retrieval.search import Hit
-from tests.conftest import NSC_DOC, NSC_QUESTION, READER_GAP, SEEDS, TOMAHAWK_DOC, run_newsqa
+from tests.conftest import (
+    NSC_DOC,
+    NSC_QUESTION,
+    READER_GAP,
+    SEEDS,
+    TOMAHAWK_DOC,
+    cited_numbers,
+    run_newsqa,
+)
 
 
 @pytest.fixture
@@ -25,7 +33,7 @@ def test_answer_names_the_company_and_cites_its_article(service, seed_index):
     answer = service.ask("Which company makes the Tomahawk missiles?")
     assert not answer.refused
     assert "Raytheon" in answer.text
-    assert answer.cited_numbers() and answer.sources[0].doc_id == TOMAHAWK_DOC
+    assert cited_numbers(answer) and answer.sources[0].doc_id == TOMAHAWK_DOC
     raytheon = next(s for s in answer.sources if "Raytheon" in s.quote)
     body = seed_index.catalog.document(raytheon.doc_id).body
     assert body[raytheon.start : raytheon.end] == raytheon.quote
@@ -49,7 +57,7 @@ def test_answers_quote_the_sentence_that_holds_the_answer(service, question, exp
 
 def test_every_citation_marker_resolves_to_a_verbatim_quote(service):
     answer = service.ask("Who delivered the draft plan to the Ukrainians?")
-    assert sorted(set(answer.cited_numbers())) == [s.number for s in answer.sources]
+    assert sorted(set(cited_numbers(answer))) == [s.number for s in answer.sources]
     for source in answer.sources:
         raw = (SEEDS / source.doc_id).read_text()
         assert source.quote.split("\n")[0] in raw
@@ -75,7 +83,7 @@ def test_questions_the_articles_do_not_cover_are_refused(service, question):
     answer = service.ask(question)
     assert answer.refused
     assert answer.text.startswith("I cannot find this in the articles")
-    assert answer.short_answer is None and not answer.cited_numbers()
+    assert answer.short_answer is None and not cited_numbers(answer)
     assert "hostage" not in answer.text
 
 

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from bot.answering.question import analyse
 from bot.frontends.render import print_retrieved
-from tests.conftest import TOMAHAWK_DOC, run_newsqa
+from tests.conftest import TOMAHAWK_DOC
 from tests.scripted_llm import ScriptedLLM
 from tests.test_chain import service_for
 
@@ -150,7 +150,7 @@ def test_a_claim_supported_by_two_cited_sentences_together_is_kept(service, llm_
     assert any("1,000-mile" in s.quote for s in answer.sources)
 
 
-def test_json_lists_removed_claims_with_reasons(seed_index_dir, cli_env, llm_server):
+def test_json_lists_removed_claims_with_reasons(seed_index_dir, cli_env, llm_server, newsqa):
     cli_env.update(
         OPENAI_BASE_URL=llm_server.base_url,
         NEWSQA_MODEL="scripted",
@@ -160,7 +160,7 @@ def test_json_lists_removed_claims_with_reasons(seed_index_dir, cli_env, llm_ser
         "Tomahawk missiles have a 1,000-mile range [1][2][3][4]. "
         "Tomahawk missiles have a 1,500-mile range [1][2][3][4]."
     )
-    result = run_newsqa("ask", "--json", QUESTION, env=cli_env)
+    result = newsqa("ask", "--json", QUESTION)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["removed_claims"] == [

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from bot.evaluation.harness import contains_answer, load_qa, token_f1
-from tests.conftest import ROOT, SEEDS, SUBPROCESS_TIMEOUT_S, run_newsqa
+from tests.conftest import ROOT, SEEDS
 
 QA = [
     {
@@ -40,12 +40,12 @@ def test_answer_matching_is_case_insensitive_on_word_boundaries():
     assert token_f1("Brian Hughes said", ["Brian Hughes"]) == 0.8
 
 
-def test_eval_writes_report_results_summary_and_plots(tmp_path, cli_env):
+def test_eval_writes_report_results_summary_and_plots(tmp_path, newsqa):
     qa = tmp_path / "mini_qa.jsonl"
     qa.write_text("\n".join(json.dumps(q) for q in QA) + "\n")
     assert len(load_qa(qa)) == 3
     out = tmp_path / "report"
-    result = run_newsqa(
+    result = newsqa(
         "eval",
         "--qa",
         str(qa),
@@ -57,7 +57,6 @@ def test_eval_writes_report_results_summary_and_plots(tmp_path, cli_env):
         str(out),
         "--data-dir",
         str(tmp_path / "eval-index"),
-        env=cli_env,
     )
     assert result.returncode == 0, result.stderr
     last_line = result.stdout.strip().splitlines()[-1]
@@ -88,10 +87,10 @@ def test_eval_writes_report_results_summary_and_plots(tmp_path, cli_env):
     assert (out / "latency.png").exists()
 
 
-def test_eval_rejects_a_file_that_is_not_qa(tmp_path, cli_env):
+def test_eval_rejects_a_file_that_is_not_qa(tmp_path, newsqa):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"no question": 1}\n')
-    result = run_newsqa(
+    result = newsqa(
         "eval",
         "--qa",
         str(bad),
@@ -100,7 +99,6 @@ def test_eval_rejects_a_file_that_is_not_qa(tmp_path, cli_env):
         "--no-peers",
         "--data-dir",
         str(tmp_path / "i"),
-        env=cli_env,
     )
     assert result.returncode == 1
     assert "not a QA record" in result.stderr and "Traceback" not in result.stderr
@@ -108,12 +106,12 @@ def test_eval_rejects_a_file_that_is_not_qa(tmp_path, cli_env):
 
 
 @pytest.mark.parametrize("missing", ["qa", "corpus"])
-def test_eval_names_a_missing_qa_file_or_corpus_in_one_line(tmp_path, cli_env, missing):
+def test_eval_names_a_missing_qa_file_or_corpus_in_one_line(tmp_path, newsqa, missing):
     qa = tmp_path / "qa.jsonl"
     if missing != "qa":
         qa.write_text(json.dumps(QA[0]) + "\n")
     corpus = tmp_path / "nowhere" if missing == "corpus" else SEEDS
-    result = run_newsqa(
+    result = newsqa(
         "eval",
         "--qa",
         str(qa),
@@ -122,7 +120,6 @@ def test_eval_names_a_missing_qa_file_or_corpus_in_one_line(tmp_path, cli_env, m
         "--no-peers",
         "--data-dir",
         str(tmp_path / "i"),
-        env=cli_env,
     )
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -130,7 +127,7 @@ def test_eval_names_a_missing_qa_file_or_corpus_in_one_line(tmp_path, cli_env, m
     assert not (tmp_path / "i").exists()
 
 
-def test_a_gold_source_kept_as_an_alias_counts_as_found(tmp_path, cli_env):
+def test_a_gold_source_kept_as_an_alias_counts_as_found(tmp_path, newsqa):
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     tomahawk = (corpus / QA[0]["sources"][0]).read_text()
@@ -138,7 +135,7 @@ def test_a_gold_source_kept_as_an_alias_counts_as_found(tmp_path, cli_env):
     qa = tmp_path / "alias_qa.jsonl"
     qa.write_text(json.dumps({**QA[0], "sources": ["zz_reissued.txt"]}) + "\n")
     out = tmp_path / "report"
-    result = run_newsqa(
+    result = newsqa(
         "eval",
         "--qa",
         str(qa),
@@ -151,14 +148,13 @@ def test_a_gold_source_kept_as_an_alias_counts_as_found(tmp_path, cli_env):
         str(out),
         "--data-dir",
         str(tmp_path / "eval-index"),
-        env=cli_env,
     )
     assert result.returncode == 0, result.stderr
     mine = json.loads((out / "summary.json").read_text())["systems"]["newsqa"]["alias_qa"]
     assert mine["source@1"] == 1.0 and mine["mrr"] == 1.0
 
 
-def test_conversations_are_scored_turn_by_turn_with_short_answers(tmp_path, cli_env):
+def test_conversations_are_scored_turn_by_turn_with_short_answers(tmp_path, newsqa):
     qa = tmp_path / "talk.jsonl"
     conversation = {
         "id": "c1",
@@ -180,7 +176,7 @@ def test_conversations_are_scored_turn_by_turn_with_short_answers(tmp_path, cli_
     items = load_qa(qa)
     assert [(i.id, i.before) for i in items] == [("c1#2", [conversation["turns"][0]["question"]])]
     out = tmp_path / "report"
-    result = run_newsqa(
+    result = newsqa(
         "eval",
         "--qa",
         str(qa),
@@ -191,7 +187,6 @@ def test_conversations_are_scored_turn_by_turn_with_short_answers(tmp_path, cli_
         "--data-dir",
         str(tmp_path / "idx"),
         "--no-peers",
-        env=cli_env,
     )
     assert result.returncode == 0, result.stderr
     mine = json.loads((out / "summary.json").read_text())["systems"]["newsqa"]["talk"]
@@ -200,9 +195,9 @@ def test_conversations_are_scored_turn_by_turn_with_short_answers(tmp_path, cli_
     assert record["id"] == "c1#2" and "short_answer" in record
 
 
-def test_train_fits_weights_and_prints_cross_validated_figures(tmp_path, cli_env):
+def test_train_fits_weights_and_prints_cross_validated_figures(tmp_path, newsqa):
     out = tmp_path / "ranker.json"
-    result = run_newsqa(
+    result = newsqa(
         "train",
         "--qa",
         str(ROOT / "eval" / "seeds_mine.jsonl"),
@@ -212,8 +207,6 @@ def test_train_fits_weights_and_prints_cross_validated_figures(tmp_path, cli_env
         str(out),
         "--report",
         str(tmp_path / "cv.json"),
-        env=cli_env,
-        timeout=SUBPROCESS_TIMEOUT_S * 3,
     )
     assert result.returncode == 0, result.stderr
     assert re.search(
@@ -225,7 +218,7 @@ def test_train_fits_weights_and_prints_cross_validated_figures(tmp_path, cli_env
     assert weights["provenance"]["grouped_by"] == "article"
 
 
-def test_llm_eval_reports_citation_recall_and_precision_as_alce_does(tmp_path, cli_env):
+def test_llm_eval_reports_citation_recall_and_precision_as_alce_does(tmp_path, cli_env, newsqa):
     from tests.scripted_llm import ScriptedLLM
 
     qa = tmp_path / "spokesman.jsonl"
@@ -238,7 +231,7 @@ def test_llm_eval_reports_citation_recall_and_precision_as_alce_does(tmp_path, c
     cli_env.update(OPENAI_BASE_URL=server.base_url, NEWSQA_MODEL="scripted")
     out = tmp_path / "report"
     try:
-        result = run_newsqa(
+        result = newsqa(
             "eval",
             "--qa",
             str(qa),
@@ -251,7 +244,6 @@ def test_llm_eval_reports_citation_recall_and_precision_as_alce_does(tmp_path, c
             "--data-dir",
             str(tmp_path / "idx"),
             "--no-peers",
-            env=cli_env,
         )
     finally:
         server.stop()

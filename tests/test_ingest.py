@@ -6,8 +6,8 @@ import pytest
 
 from retrieval.errors import EmbeddingMismatchError
 from retrieval.index import NewsIndex
-from retrieval.ingest import check_consistency, ingest
-from tests.conftest import TOMAHAWK_DOC, make_settings, run_newsqa
+from retrieval.ingest import ingest
+from tests.conftest import SEEDS, TOMAHAWK_DOC, make_settings
 
 
 def run(index, *paths, **kwargs):
@@ -22,7 +22,7 @@ def test_reingesting_the_same_files_adds_nothing(empty_index, seed_copy):
     assert (first.added, again.added, again.updated, again.unchanged) == (5, 0, 0, 5)
     assert again.chunks == 0
     assert empty_index.store.count() == chunks == empty_index.catalog.counts()["chunks"]
-    assert check_consistency(empty_index) == []
+    assert empty_index.disagreements() == []
 
 
 def test_every_chunk_carries_its_source_path(empty_index, seed_copy):
@@ -40,7 +40,7 @@ def test_changed_file_replaces_its_old_chunks(empty_index, seed_copy):
     chunk_ids = empty_index.store.ids_of([TOMAHAWK_DOC])
     joined = " ".join(c.text for c in empty_index.catalog.chunks(sorted(chunk_ids)).values())
     assert "Acme Rockets" in joined and "Raytheon" not in joined
-    assert check_consistency(empty_index) == []
+    assert empty_index.disagreements() == []
 
 
 def test_prune_removes_deleted_files_only_with_prune(empty_index, seed_copy):
@@ -52,7 +52,7 @@ def test_prune_removes_deleted_files_only_with_prune(empty_index, seed_copy):
     assert report.pruned == 1
     assert empty_index.store.ids_of([TOMAHAWK_DOC]) == set()
     assert TOMAHAWK_DOC not in empty_index.catalog.doc_ids()
-    assert check_consistency(empty_index) == []
+    assert empty_index.disagreements() == []
 
 
 def test_latin1_and_empty_files_do_not_stop_the_ingest(empty_index, tmp_path):
@@ -120,7 +120,7 @@ def test_when_the_kept_copy_is_pruned_its_alias_takes_its_place(empty_index, tmp
     assert (report.pruned, report.added) == (1, 1)
     assert empty_index.catalog.document("b.txt") is not None
     assert empty_index.store.ids_of(["b.txt"])
-    assert check_consistency(empty_index) == []
+    assert empty_index.disagreements() == []
 
 
 def test_when_the_kept_copy_becomes_another_story_its_alias_is_kept_too(empty_index, tmp_path):
@@ -157,15 +157,27 @@ def test_collection_built_with_another_model_is_refused(seed_index_dir, embeddin
         other.store.check()
 
 
-def test_cli_ingest_reports_skips_and_fails_only_when_nothing_was_ingested(tmp_path, cli_env):
+def test_cli_ingest_reports_skips_and_fails_only_when_nothing_was_ingested(tmp_path, newsqa):
     folder = tmp_path / "bad"
     folder.mkdir()
     (folder / "empty.txt").write_text("")
-    failed = run_newsqa("ingest", str(folder), env=cli_env)
+    failed = newsqa("ingest", str(folder))
     assert failed.returncode == 1
     assert "skipped empty.txt: empty file" in failed.stderr
     assert "Traceback" not in failed.stderr
     (folder / "good.txt").write_text("Good title\n\nA good story about a bridge opening.")
-    ok = run_newsqa("ingest", str(folder), env=cli_env)
+    ok = newsqa("ingest", str(folder))
     assert ok.returncode == 0, ok.stderr
     assert "1 added" in ok.stdout
+
+
+def test_stats_warns_when_the_vector_store_and_the_catalog_disagree(newsqa, cli_env, embeddings):
+    assert newsqa("ingest", str(SEEDS)).returncode == 0
+    assert newsqa("stats").returncode == 0
+    index = NewsIndex(make_settings(Path(cli_env["NEWSQA_DATA_DIR"])), embeddings)
+    index.store.delete(sorted(index.store.all_ids())[:2])
+    index.close()
+    result = newsqa("stats")
+    assert result.returncode == 1
+    assert "the catalog has 2 chunks with no vector" in result.stderr
+    assert "newsqa ingest --rebuild" in result.stderr

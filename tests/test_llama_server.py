@@ -15,6 +15,7 @@ from bot.answering.service import AnswerService
 from retrieval.index import NewsIndex
 from tests.conftest import (
     SEEDS,
+    cited_numbers,
     free_port,
     make_llm_settings,
     make_settings,
@@ -91,7 +92,7 @@ def well_formed(answer, index) -> None:
     if answer.refused:
         assert answer.text.startswith("I cannot find this in the articles")
         return
-    numbers = sorted(set(answer.cited_numbers()))
+    numbers = sorted(set(cited_numbers(answer)))
     assert numbers == [s.number for s in answer.sources]
     for source in answer.sources:
         body = index.catalog.document(source.doc_id).body

@@ -20,7 +20,7 @@ from bot.answering.service import AnswerService
 from retrieval.documents import read_file
 from retrieval.errors import BadInputError, NewsQAError, StoreLockedError
 from retrieval.index import NewsIndex
-from retrieval.ingest import check_consistency, ingest
+from retrieval.ingest import ingest
 from retrieval.sentences import sentence_spans
 from tests.conftest import (
     NSC_QUESTION,
@@ -126,7 +126,7 @@ def test_kill_9_mid_ingest_then_rerun_leaves_a_consistent_index(tmp_path, embedd
     assert rerun.returncode == 0, rerun.stderr
     index = NewsIndex(make_settings(data), embeddings)
     assert index.catalog.counts()["documents"] == 400
-    assert check_consistency(index) == []
+    assert index.disagreements() == []
     metadatas = index.store.collection.get(include=["metadatas"])["metadatas"]
     assert len({m["source"] for m in metadatas}) == 400
 
@@ -161,7 +161,7 @@ def test_sigterm_mid_ingest_writes_what_was_read_then_exits(tmp_path, embeddings
     written = index.catalog.counts()["documents"]
     assert 20 < written < 400
     assert out.startswith(f"{written} added")
-    assert check_consistency(index) == []
+    assert index.disagreements() == []
     metadatas = index.store.collection.get(include=["metadatas"])["metadatas"]
     assert len({m["source"] for m in metadatas}) == written
     with index.writing():  # the lock went with the process

@@ -12,7 +12,7 @@ import pytest
 from bot.answering.service import AnswerService
 from retrieval.index import NewsIndex
 from retrieval.ingest import ingest
-from tests.conftest import SUBPROCESS_TIMEOUT_S, make_settings, newsqa_command, run_newsqa
+from tests.conftest import SUBPROCESS_TIMEOUT_S, make_settings, newsqa_command
 
 
 @pytest.fixture
@@ -87,61 +87,59 @@ def test_atom_and_rss_1_feeds_and_a_single_page_are_read(site, tmp_path, embeddi
     ],
 )
 def test_each_bad_url_is_one_line_and_fails_only_when_nothing_was_ingested(
-    site, web_env, path, reason
+    site, web_env, path, reason, newsqa
 ):
-    alone = run_newsqa("ingest", f"{site.base}{path}", env=web_env)
+    alone = newsqa("ingest", f"{site.base}{path}")
     assert alone.returncode == 1
     assert f"{site.base}{path}" in alone.stderr and reason in alone.stderr, alone.stderr
     assert "Traceback" not in alone.stderr
-    mixed = run_newsqa("ingest", f"{site.base}{path}", f"{site.base}/news/toll", env=web_env)
+    mixed = newsqa("ingest", f"{site.base}{path}", f"{site.base}/news/toll")
     assert mixed.returncode == 0, mixed.stderr
     assert "1 added" in mixed.stdout
 
 
-def test_only_http_urls_are_fetched(web_env, tmp_path):
-    result = run_newsqa("ingest", "file:///etc/passwd", env=web_env)
+def test_only_http_urls_are_fetched(web_env, tmp_path, newsqa):
+    result = newsqa("ingest", "file:///etc/passwd")
     assert result.returncode == 1 and "no such file or directory" in result.stderr
 
 
-def test_json_answers_cite_the_web_article_by_its_url(site, web_env):
-    assert run_newsqa("ingest", f"{site.base}/feed.xml", env=web_env).returncode == 0
-    result = run_newsqa(
-        "ask", "--json", "Where will Bellport Ferries open its repair depot?", env=web_env
-    )
+def test_json_answers_cite_the_web_article_by_its_url(site, web_env, newsqa):
+    assert newsqa("ingest", f"{site.base}/feed.xml").returncode == 0
+    result = newsqa("ask", "--json", "Where will Bellport Ferries open its repair depot?")
     answer = json.loads(result.stdout)
     assert answer["sources"][0]["doc_id"] == f"{site.base}/news/ferry"
     assert "Kesterby" in answer["text"]
 
 
-def test_feeds_are_subscribed_listed_refreshed_and_removed(site, web_env):
+def test_feeds_are_subscribed_listed_refreshed_and_removed(site, web_env, newsqa):
     feed = f"{site.base}/feed.xml"
-    added = run_newsqa("feeds", "add", feed, "--every", "2h", env=web_env)
+    added = newsqa("feeds", "add", feed, "--every", "2h")
     assert added.returncode == 0 and "refreshed every 2h" in added.stdout
-    listed = run_newsqa("feeds", "list", env=web_env)
+    listed = newsqa("feeds", "list")
     assert f"{feed}  every 2h, last refreshed never (due)" in listed.stdout
-    first = run_newsqa("feeds", "refresh", env=web_env)
+    first = newsqa("feeds", "refresh")
     assert first.returncode == 0 and "1 feed refreshed: 2 added" in first.stdout, first.stdout
     assert "HTTP 404 Not Found" in first.stderr  # the bad item, in one line
-    second = run_newsqa("feeds", "refresh", env=web_env)
+    second = newsqa("feeds", "refresh")
     assert "no feed is due" in second.stdout
     site.feed_slugs.append("lighthouse")
-    forced = run_newsqa("feeds", "refresh", "--all", env=web_env)
+    forced = newsqa("feeds", "refresh", "--all")
     assert "1 added" in forced.stdout and "2 unchanged" in forced.stdout, forced.stdout
-    assert "(due)" not in run_newsqa("feeds", "list", env=web_env).stdout
-    assert run_newsqa("feeds", "remove", feed, env=web_env).returncode == 0
-    again = run_newsqa("feeds", "remove", feed, env=web_env)
+    assert "(due)" not in newsqa("feeds", "list").stdout
+    assert newsqa("feeds", "remove", feed).returncode == 0
+    again = newsqa("feeds", "remove", feed)
     assert again.returncode == 1 and f"not subscribed: {feed}" in again.stderr
 
 
 @pytest.mark.parametrize("every", ["soon", "0m", "5 weeks"])
-def test_a_bad_interval_is_one_line(site, web_env, every):
-    result = run_newsqa("feeds", "add", f"{site.base}/feed.xml", "--every", every, env=web_env)
+def test_a_bad_interval_is_one_line(site, web_env, every, newsqa):
+    result = newsqa("feeds", "add", f"{site.base}/feed.xml", "--every", every)
     assert result.returncode == 1 and "expected a number and a unit" in result.stderr
 
 
-def test_watch_refreshes_on_schedule_until_interrupted(site, web_env):
+def test_watch_refreshes_on_schedule_until_interrupted(site, web_env, newsqa):
     feed = f"{site.base}/feed.xml"
-    assert run_newsqa("feeds", "add", feed, "--every", "1s", env=web_env).returncode == 0
+    assert newsqa("feeds", "add", feed, "--every", "1s").returncode == 0
     watcher = subprocess.Popen(
         [*newsqa_command(), "watch"],
         env=web_env,
@@ -165,14 +163,14 @@ def test_watch_refreshes_on_schedule_until_interrupted(site, web_env):
     assert conditional[0] is None and conditional[1]
 
 
-def test_watch_with_no_feeds_says_so(web_env):
-    result = run_newsqa("watch", env=web_env)
+def test_watch_with_no_feeds_says_so(web_env, newsqa):
+    result = newsqa("watch")
     assert result.returncode == 1 and "no feeds to watch" in result.stderr
 
 
-def test_latest_lists_the_newest_articles_with_date_outlet_and_link(site, web_env):
-    assert run_newsqa("ingest", f"{site.base}/feed.xml", f"{site.base}/atom.xml", env=web_env)
-    newest = run_newsqa("latest", "-n", "2", env=web_env)
+def test_latest_lists_the_newest_articles_with_date_outlet_and_link(site, web_env, newsqa):
+    assert newsqa("ingest", f"{site.base}/feed.xml", f"{site.base}/atom.xml").returncode == 0
+    newest = newsqa("latest", "-n", "2")
     assert newest.returncode == 0, newest.stderr
     lines = [line.strip() for line in newest.stdout.splitlines() if line.strip()]
     assert lines == [
@@ -181,7 +179,7 @@ def test_latest_lists_the_newest_articles_with_date_outlet_and_link(site, web_en
         "2025-03-16  Ferry line opens a repair depot in Kesterby — Vellmar Post",
         f"{site.base}/news/ferry",
     ]
-    on_topic = run_newsqa("latest", "bridge toll", "-n", "1", env=web_env)
+    on_topic = newsqa("latest", "bridge toll", "-n", "1")
     assert "Bridge toll rise angers harbour traders" in on_topic.stdout
 
 

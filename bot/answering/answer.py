@@ -140,6 +140,3 @@ class Answer:
     short_answer: ShortAnswer | None = None
     removed_claims: list[RemovedClaim] = field(default_factory=list)
     citation_audit: CitationAudit | None = None  # LLM answers only
-
-    def cited_numbers(self) -> list[int]:
-        return [int(n) for n in MARKER.findall(self.text)]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.answering.answer_types import ANSWER_TYPES, AnswerType, answer_type
 from bot.answering.language import parse
-from retrieval.terms import content_words, words
+from retrieval.terms import content_words
 
 NAMING_NOUNS = frozenset({"name", "title", "codename", "nickname"})
 WH_WORDS = frozenset({"what", "which", "who", "whom", "whose", "where", "when", "why", "how"})
@@ -139,7 +139,3 @@ def salient_terms(doc) -> list[Term]:
                 if part:
                     add(Term(part, [part.lower()]))
     return terms
-
-
-def question_words(question: Question) -> set[str]:
-    return set(words(question.text))

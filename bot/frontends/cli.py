@@ -225,6 +225,14 @@ def stats() -> None:
     try:
         index.require()
         console.print(index.describe(), highlight=False)
+        if problems := index.disagreements():
+            for problem in problems:
+                errors.print(
+                    f"[yellow]warning:[/yellow] {problem}; run the same `newsqa ingest` again, "
+                    "or `newsqa ingest --rebuild`",
+                    highlight=False,
+                )
+            raise typer.Exit(1)
     except NewsQAError as exc:
         fail(exc)
     finally:
@@ -439,6 +447,7 @@ def feeds_refresh(
 def refresh_feeds(everything: bool, stop=lambda: False, say_idle: bool = True):
     """One refresh of the due feeds, rendered; the report (None when nothing was due)."""
     from bot.frontends.render import print_report
+    from retrieval.plurals import counted
     from retrieval.subscriptions import refresh
 
     index = open_index()
@@ -457,7 +466,7 @@ def refresh_feeds(everything: bool, stop=lambda: False, say_idle: bool = True):
     print_report(errors, report, summary=False)
     stamp = time.strftime("%H:%M:%S")
     console.print(
-        f"{stamp} {len(feeds)} feed{'s' if len(feeds) != 1 else ''} refreshed: {report.summary()}",
+        f"{stamp} {counted(len(feeds), 'feed')} refreshed: {report.summary()}",
         highlight=False,
     )
     return report
