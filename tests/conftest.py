@@ -125,10 +125,18 @@ def newsqa_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
 
 
-def run_newsqa(*args: str, env: dict[str, str], timeout: float = SUBPROCESS_TIMEOUT_S):
-    """Run the `newsqa` command in a subprocess, bounded in time, capturing its text output."""
+def run_newsqa(
+    *args: str, env: dict[str, str], timeout: float = SUBPROCESS_TIMEOUT_S, stdin: str | None = None
+):
+    """Run the `newsqa` command in a subprocess, bounded in time, capturing its text output;
+    `stdin` is piped in (else it reads nothing)."""
     return subprocess.run(
-        [*newsqa_command(), *args], env=env, capture_output=True, text=True, timeout=timeout
+        [*newsqa_command(), *args],
+        env=env,
+        input=stdin or "",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -166,6 +174,19 @@ def cli_env(tmp_path) -> dict[str, str]:
         NEWSQA_DATA_DIR=str(tmp_path / "cli-data"), HF_HUB_OFFLINE="1", COLUMNS="200", NO_COLOR="1"
     )
     return env
+
+
+@pytest.fixture
+def seeded_env(cli_env, seed_index_dir) -> dict[str, str]:
+    """`cli_env` over the session's seed index, for commands that only read it."""
+    return {**cli_env, "NEWSQA_DATA_DIR": str(seed_index_dir)}
+
+
+@pytest.fixture
+def seeded_newsqa(newsqa, cli_env, seeded_env):
+    """`newsqa` over the session's seed index."""
+    cli_env.update(seeded_env)
+    return newsqa
 
 
 @pytest.fixture

@@ -7,9 +7,38 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 CANNOT_FIND = "I cannot find this in the articles."
 MARKER = re.compile(r"\[(\d+)\]")
+# The version of the `--json` answer object (README, "The answer object"). It goes up when a
+# field is removed or changes meaning; new fields do not change it.
+SCHEMA_VERSION = 1
+RefusalReason = Literal[
+    "no_articles", "terms_not_found", "no_answer", "model_declined", "unsupported"
+]
+# Why an answer was refused, by the check that failed first.
+REFUSAL_REASONS: dict[str, RefusalReason] = {
+    "salient terms": "terms_not_found",
+    "answer sentence": "no_answer",
+    "model": "model_declined",
+    "supported answer": "unsupported",
+}
+
+
+@dataclass
+class Spelling:
+    """A word of the question the articles never spell that way, and what it was read as (or
+    the spellings it may mean, when two are equally close)."""
+
+    typed: str
+    read_as: str | None = None
+    suggestions: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if self.read_as:
+            return f"read '{self.typed}' as '{self.read_as}'"
+        return f"did you mean {' or '.join(repr(s) for s in self.suggestions)}?"
 
 
 @dataclass(kw_only=True)
@@ -25,6 +54,8 @@ class Source:
     start: int
     end: int
     chunk_id: str | None = None
+    url: str | None = None
+    authors: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
 
     @classmethod
@@ -47,6 +78,8 @@ class Source:
             start=chunk.start if start is None else start,
             end=chunk.end if end is None else end,
             chunk_id=chunk.chunk_id,
+            url=chunk.url,
+            authors=list(chunk.authors),
         )
 
     def label(self) -> str:
@@ -126,17 +159,20 @@ class Retrieved:
 class Answer:
     """An answer whose `[n]` markers resolve to `sources[n-1]`."""
 
+    schema_version: int = SCHEMA_VERSION
     question: str
     standalone_question: str
     text: str
     sources: list[Source] = field(default_factory=list)
     refused: bool = False
-    mode: str = "extractive"
+    refusal_reason: RefusalReason | None = None
+    mode: Literal["extractive", "llm"] = "extractive"
     checks: list[Check] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     retrieved: list[Retrieved] = field(default_factory=list)
     closest: list[Source] = field(default_factory=list)
     notice: str | None = None
+    spellings: list[Spelling] = field(default_factory=list)
     short_answer: ShortAnswer | None = None
     removed_claims: list[RemovedClaim] = field(default_factory=list)
     citation_audit: CitationAudit | None = None  # LLM answers only

@@ -8,7 +8,15 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Literal
 
-from bot.answering.answer import CANNOT_FIND, Answer, Check, Retrieved, ShortAnswer, Source
+from bot.answering.answer import (
+    CANNOT_FIND,
+    REFUSAL_REASONS,
+    Answer,
+    Check,
+    Retrieved,
+    ShortAnswer,
+    Source,
+)
 from bot.answering.conversation import Conversation
 from bot.answering.evidence import coverage
 from bot.answering.language import entity_cache
@@ -16,6 +24,7 @@ from bot.answering.question import Question, analyse
 from bot.answering.ranker import Ranker, load_ranker
 from bot.answering.reader import Pick, Reader
 from bot.answering.settings import LLMSettings
+from bot.answering.spelling import Speller
 from retrieval.errors import BadInputError
 from retrieval.index import NewsIndex
 from retrieval.recency import by_recency, newest_date, recency_of
@@ -93,6 +102,10 @@ class AnswerService:
         return self._llm is not None or self.llm_settings.configured
 
     @cached_property
+    def speller(self) -> Speller:
+        return Speller(self.index.catalog)
+
+    @cached_property
     def retriever(self) -> Retriever:
         return Retriever(self.index)
 
@@ -136,7 +149,9 @@ class AnswerService:
         conversation = conversation if conversation is not None else Conversation()
         k = k or self.settings.top_k
         use_llm = (mode or ("llm" if self.llm_available else "extractive")) == "llm"
-        notice = None
+        typed = question
+        question, spellings = self.speller.correct(question, analyse(question))
+        notes = [s.describe() for s in spellings]
         answer = None
         if use_llm:
             from bot.answering.llm.chain import LLMError
@@ -145,10 +160,12 @@ class AnswerService:
                 answer = self.chain.run(question, conversation, k, where, on_token)
             except LLMError as exc:
                 log.warning("LLM failed, answering extractively: %s", exc)
-                notice = f"{exc}; showing the extractive answer instead."
+                notes.append(f"{exc}; showing the extractive answer instead")
         if answer is None:
             answer = self.answer_extractively(question, conversation, k, where)
-            answer.notice = notice
+        answer.question = typed
+        answer.spellings = spellings
+        answer.notice = "; ".join(notes) or None
         answer.timings["total_s"] = time.perf_counter() - started
         conversation.add(question, answer.standalone_question, answer.text)
         return answer
@@ -248,7 +265,8 @@ class AnswerService:
         self, question: str, hits: list[Hit], checks: list[Check], mode: str = "extractive"
     ) -> Answer:
         """The 'cannot find' reply, with the closest sources so the reader can look further."""
-        reason = next((c.detail for c in reversed(checks) if not c.passed), "")
+        failed = next((c for c in reversed(checks) if not c.passed), None)
+        reason = failed.detail if failed else ""
         text = CANNOT_FIND + (f" ({reason[0].lower()}{reason[1:]}.)" if reason else "")
         closest, seen = [], set()
         for hit in hits:
@@ -261,6 +279,7 @@ class AnswerService:
             standalone_question=question,
             text=text,
             refused=True,
+            refusal_reason=REFUSAL_REASONS.get(failed.name) if failed and hits else "no_articles",
             checks=checks,
             closest=closest[:3],
             mode=mode,
@@ -277,5 +296,8 @@ class AnswerService:
             quote=pick.text,
             start=pick.start,
             end=pick.end,
+            chunk_id=self.index.catalog.chunk_at(pick.doc_id, pick.start, pick.end),
+            url=record.url,
+            authors=record.authors,
             aliases=self.index.catalog.aliases_of(pick.doc_id),
         )

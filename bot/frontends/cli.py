@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bot.answering.answer import SCHEMA_VERSION
 from bot.answering.settings import LLMSettings
 from retrieval.errors import NewsQAError, SettingsError
 from retrieval.settings import RetrievalSettings, load_settings
@@ -30,11 +31,24 @@ app = typer.Typer(
 console = Console(soft_wrap=not sys.stdout.isatty())
 errors = Console(stderr=True, soft_wrap=True)  # one line per message, however long
 state = {"debug": False}
+REFUSED_EXIT = 3  # `ask` when the articles do not answer the question
+
+
+def print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import version
+
+        console.print(f"newsqa {version('newsqa')}", highlight=False)
+        raise typer.Exit()
 
 
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=print_version, is_eager=True, help="Show the version."),
+    ] = False,
 ) -> None:
     state["debug"] = debug
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
@@ -158,6 +172,7 @@ def search(
     filter_: Annotated[
         str, typer.Option("--filter", help="e.g. 'source=politics/* since=2025-01-01'")
     ] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show the best-matching chunks with their source, title and score."""
     from retrieval.search import Retriever, SearchFilter
@@ -168,6 +183,13 @@ def search(
         result = Retriever(index).search(query, k, SearchFilter.parse(filter_))
     except NewsQAError as exc:
         fail(exc)
+    if as_json:
+        hits = [
+            {"rank": n, "score": hit.score, "found_by": hit.found_by, **asdict(hit.chunk)}
+            for n, hit in enumerate(result.hits, 1)
+        ]
+        write_json({"schema_version": SCHEMA_VERSION, "query": query, "hits": hits})
+        return
     for n, hit in enumerate(result.hits, 1):
         console.print(
             f"[bold]{n}. {hit.chunk.doc_id}[/bold] — {hit.chunk.title} "
@@ -177,15 +199,23 @@ def search(
         console.print("   " + hit.chunk.text[:400].replace("\n", " "), highlight=False)
 
 
+def write_json(value) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="Your question.")],
+    question: Annotated[str, typer.Argument(help="Your question; - reads it from stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     k: Annotated[int | None, typer.Option("-k", help="How many chunks to retrieve.")] = None,
     filter_: Annotated[str, typer.Option("--filter", help="e.g. 'outlet=CNN'")] = "",
 ) -> None:
-    """Answer one question with cited sources."""
+    """Answer one question with cited sources. Exits 0 with an answer, 3 when the articles do
+    not answer it, 1 on an error, 2 on a bad option or setting."""
     from bot.answering.language import finish_background_load, load_in_background
+
+    if question == "-":
+        question = sys.stdin.read()
 
     llm_settings = settings_of(LLMSettings)
     load_in_background()
@@ -205,9 +235,21 @@ def ask(
         index.close()
         finish_background_load()
     if as_json:
-        sys.stdout.write(json.dumps(asdict(answer), ensure_ascii=False, indent=2) + "\n")
+        write_json(asdict(answer))
     else:
         print_answer(console, answer)
+    if answer.refused:
+        raise typer.Exit(REFUSED_EXIT)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the answer object that `ask --json` writes."""
+    from pydantic import TypeAdapter
+
+    from bot.answering.answer import Answer
+
+    write_json(TypeAdapter(Answer).json_schema())
 
 
 @app.command()

@@ -40,7 +40,10 @@ def source_line(source: Source) -> Text:
 
 
 def print_answer(console: Console, answer: Answer, markdown: bool = False) -> None:
-    """The answer, then a compact source list (or the closest sources after a refusal)."""
+    """Any note on how the question was read, the answer, then a compact source list (or the
+    closest sources after a refusal)."""
+    if answer.notice:
+        console.print(Text.assemble(("note: ", "yellow"), answer.notice))
     if markdown and answer.mode == "llm" and console.is_terminal:
         from rich.markdown import Markdown  # markdown-it costs 0.2 s; only LLM answers need it
 

@@ -142,8 +142,6 @@ class Repl:
         else:
             answer = ask()
         self.session.last = answer
-        if answer.notice:
-            self.console.print(f"[yellow]note:[/yellow] {answer.notice}", highlight=False)
         print_answer(self.console, answer, markdown=True)
 
     def command(self, line: str) -> bool:
