@@ -266,6 +266,13 @@ class Catalog:
         rows = self.db.execute("SELECT doc_id, outlet, date FROM documents")
         return {r[0] for r in rows if allows(*r)}
 
+    def outlets(self) -> list[str]:
+        """The outlets the documents name, in alphabetical order."""
+        rows = self.db.execute(
+            "SELECT DISTINCT outlet FROM documents WHERE outlet IS NOT NULL ORDER BY outlet"
+        )
+        return [r[0] for r in rows]
+
     def doc_ids(self) -> set[str]:
         """Every ingested document id, aliases included."""
         rows = self.db.execute("SELECT doc_id FROM documents UNION SELECT doc_id FROM aliases")

@@ -11,6 +11,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from typing import Literal
 
 from retrieval.acronyms import lookups
 from retrieval.catalog import StoredChunk
@@ -22,19 +23,25 @@ RRF_K = 60
 
 @dataclass
 class SearchFilter:
-    """Metadata filters: source id globs, outlet, and a date range (inclusive, YYYY-MM-DD)."""
+    """Metadata filters: source id globs, outlet, and a date range (inclusive, YYYY-MM-DD).
+    A date range leaves out undated articles unless `undated` is "include"."""
 
     sources: list[str] = field(default_factory=list)
     outlet: str | None = None
     since: str | None = None
     until: str | None = None
+    undated: Literal["include", "exclude"] = "exclude"
 
     def is_empty(self) -> bool:
         return not (self.sources or self.outlet or self.since or self.until)
 
+    @property
+    def dated(self) -> bool:
+        return bool(self.since or self.until)
+
     @classmethod
     def parse(cls, text: str) -> SearchFilter:
-        """'source=politics/* outlet=CNN since=2025-01-01 until=2025-12-31'."""
+        """'source=politics/* outlet=CNN since=2025-01-01 until=2025-12-31 undated=include'."""
         result = cls()
         for part in text.split():
             key, sep, value = part.partition("=")
@@ -49,23 +56,54 @@ class SearchFilter:
                 if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                     raise BadInputError(f"bad date {value!r} for {key}; use YYYY-MM-DD")
                 setattr(result, key, value)
+            elif key == "undated":
+                if value not in {"include", "exclude"}:
+                    raise BadInputError(f"bad value {value!r} for undated; use include or exclude")
+                result.undated = value
             else:
-                raise BadInputError(f"unknown filter {key!r}; use source, outlet, since, until")
+                raise BadInputError(
+                    f"unknown filter {key!r}; use source, outlet, since, until, undated"
+                )
         return result
 
     def describe(self) -> str:
         parts = [f"source={s}" for s in self.sources]
         parts += [f"{k}={v}" for k in ("outlet", "since", "until") if (v := getattr(self, k))]
+        if self.dated and self.undated == "include":
+            parts.append("undated=include")
         return " ".join(parts) or "none"
 
     def allows(self, doc_id: str, outlet: str | None, date: str | None) -> bool:
+        if not self.allows_undated(doc_id, outlet):
+            return False
+        if not date:
+            return not self.dated or self.undated == "include"
+        too_early = bool(self.since) and date < self.since
+        return not too_early and not (self.until and date > self.until)
+
+    def allows_undated(self, doc_id: str, outlet: str | None) -> bool:
+        """Whether the source and outlet filters let the article through, dates aside."""
         if self.sources and not any(fnmatch(doc_id, pattern) for pattern in self.sources):
             return False
-        if self.outlet and (outlet or "").lower() != self.outlet.lower():
-            return False
-        if self.since and (not date or date < self.since):
-            return False
-        return not (self.until and (not date or date > self.until))
+        return not (self.outlet and (outlet or "").lower() != self.outlet.lower())
+
+
+@dataclass
+class Scope:
+    """The articles a filter lets through (`doc_ids` is None for all of them), and how many
+    undated articles its date range left out, which the user should hear about."""
+
+    doc_ids: set[str] | None = None
+    undated_left_out: int = 0
+
+    def note(self) -> str | None:
+        if not self.undated_left_out:
+            return None
+        n = self.undated_left_out
+        return (
+            f"{n} undated article{'s' if n != 1 else ''} left out by the date filter; "
+            "add undated=include to search them"
+        )
 
 
 @dataclass
@@ -91,6 +129,7 @@ class SearchResult:
     hits: list[Hit]
     seconds: float
     pool: list[Hit] = field(default_factory=list)
+    note: str | None = None
 
 
 class Retriever:
@@ -101,13 +140,27 @@ class Retriever:
         self.candidates = candidates
         self.per_article = per_article
 
+    def scope(self, where: SearchFilter | None) -> Scope:
+        """The articles `where` lets through; a filter that lets none through is bad input,
+        reported with the outlets there are, before any search runs."""
+        if where is None or where.is_empty():
+            return Scope()
+        catalog = self.index.catalog
+        left_out = 0
+        if where.dated and where.undated == "exclude":
+            left_out = len(
+                catalog.filtered_doc_ids(lambda d, o, date: not date and where.allows_undated(d, o))
+            )
+        scope = Scope(catalog.filtered_doc_ids(where.allows), left_out)
+        if not scope.doc_ids:
+            why = scope.note() or "outlets: " + (", ".join(catalog.outlets()) or "none")
+            raise BadInputError(f"no article matches {where.describe()} ({why})")
+        return scope
+
     def search(self, query: str, k: int = 4, where: SearchFilter | None = None) -> SearchResult:
         started = time.perf_counter()
-        allowed = None
-        if where and not where.is_empty():
-            allowed = self.index.catalog.filtered_doc_ids(where.allows)
-            if not allowed:
-                return SearchResult([], time.perf_counter() - started)
+        scope = self.scope(where)
+        allowed = scope.doc_ids
         dense = self.index.store.search(
             self.index.embeddings.embed_query(query),
             self.candidates,
@@ -118,7 +171,7 @@ class Retriever:
         lexical = catalog.search(" ".join([query, *other_forms]), self.candidates, allowed)
         pool = self._fuse(dense, lexical)
         hits = diversify(pool, k, self.per_article)
-        return SearchResult(hits, time.perf_counter() - started, pool)
+        return SearchResult(hits, time.perf_counter() - started, pool, scope.note())
 
     def _fuse(self, dense, lexical) -> list[Hit]:
         """Reciprocal rank fusion of the two ranked lists of (chunk_id, score)."""

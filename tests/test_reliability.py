@@ -98,6 +98,24 @@ def synthetic_corpus(folder: Path, count: int) -> Path:
     return folder
 
 
+def test_commands_run_side_by_side_all_exit(seeded_env):
+    """The compiled embedding model is dropped before the interpreter ends; left to the end,
+    2 of 16 `ask`s run four at a time hung in OpenVINO's destructor."""
+    question = ["ask", "--filter", "outlet=CNN", "What happened on Capitol Hill?"]
+    for _ in range(2):
+        runs = [
+            subprocess.Popen([*newsqa_command(), *question], env=seeded_env, stdout=subprocess.PIPE)
+            for _ in range(4)
+        ]
+        try:
+            for run in runs:
+                run.communicate(timeout=60)  # a hang raises TimeoutExpired
+                assert run.returncode == 3
+        finally:
+            for run in runs:
+                run.kill()
+
+
 def test_kill_9_mid_ingest_then_rerun_leaves_a_consistent_index(tmp_path, embeddings, cli_env):
     corpus = synthetic_corpus(tmp_path / "corpus", 400)
     data = tmp_path / "crash-data"

@@ -126,7 +126,9 @@ class AnswerService:
             retrieve=lambda x: self.gather(
                 analyse(x["standalone"]), x["standalone"], x["k"], x["where"]
             )[0],
-            check_evidence=lambda question, hits: self.evidence_checks(analyse(question), hits)[1],
+            check_evidence=lambda question, hits, where: self.evidence_checks(
+                analyse(question), hits, where
+            )[1],
             refuse=self.refusal,
             base_url=self.llm_settings.openai_base_url,
         )
@@ -149,9 +151,12 @@ class AnswerService:
         conversation = conversation if conversation is not None else Conversation()
         k = k or self.settings.top_k
         use_llm = (mode or ("llm" if self.llm_available else "extractive")) == "llm"
+        scope = self.retriever.scope(where)  # a filter that matches nothing fails here
         typed = question
         question, spellings = self.speller.correct(question, analyse(question))
         notes = [s.describe() for s in spellings]
+        if scope.note():
+            notes.append(scope.note())
         answer = None
         if use_llm:
             from bot.answering.llm.chain import LLMError
@@ -180,7 +185,7 @@ class AnswerService:
         if newest and (recency := recency_of(analysis.text, newest)):
             fused = by_recency(fused, recency)  # after fusion, never inside it
         pool = answer_pool(fused)
-        covering, _ = self.evidence_checks(analysis, pool)
+        covering, _ = self.evidence_checks(analysis, pool, where)
         evidence = self.reader.score(analysis, pool, covering)
         ranked = self.reader.rerank(evidence, pool)
         ranked.sort(key=lambda h: h.chunk.doc_id not in covering)
@@ -203,7 +208,7 @@ class AnswerService:
     ) -> Answer:
         analysis, standalone = self.follow_up(question, conversation)
         hits, evidence, allowed, seconds = self.gather(analysis, standalone, k, where)
-        _, checks = self.evidence_checks(analysis, hits)
+        _, checks = self.evidence_checks(analysis, hits, where)
         checks[0].passed = bool(allowed)
         pick, best, needed = self.reader.pick(analysis, evidence, allowed)
         if allowed:
@@ -238,8 +243,11 @@ class AnswerService:
         answer.timings["retrieve_s"] = seconds
         return answer
 
-    def evidence_checks(self, analysis: Question, hits: list[Hit]) -> tuple[set[str], list[Check]]:
-        """Which retrieved articles may answer, and the checks that decided it."""
+    def evidence_checks(
+        self, analysis: Question, hits: list[Hit], where: SearchFilter | None = None
+    ) -> tuple[set[str], list[Check]]:
+        """Which retrieved articles may answer, and the checks that decided it. Under a filter,
+        a refusal says that only the filtered articles lack the names."""
         articles = {}
         for hit in hits:
             if hit.chunk.doc_id not in articles:
@@ -256,7 +264,7 @@ class AnswerService:
                     + (", ".join(t.text for t in analysis.salient) or "no names or numbers")
                 )
                 if covered.ok
-                else "the articles never mention " + ", ".join(covered.missing),
+                else f"the articles{scoped(where)} never mention " + ", ".join(covered.missing),
             )
         ]
         return covered.covering_docs, checks
@@ -301,3 +309,8 @@ class AnswerService:
             authors=record.authors,
             aliases=self.index.catalog.aliases_of(pick.doc_id),
         )
+
+
+def scoped(where: SearchFilter | None) -> str:
+    """' matching outlet=CNN' under a filter, else nothing."""
+    return f" matching {where.describe()}" if where and not where.is_empty() else ""

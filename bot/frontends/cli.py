@@ -188,8 +188,12 @@ def search(
             {"rank": n, "score": hit.score, "found_by": hit.found_by, **asdict(hit.chunk)}
             for n, hit in enumerate(result.hits, 1)
         ]
-        write_json({"schema_version": SCHEMA_VERSION, "query": query, "hits": hits})
+        write_json(
+            {"schema_version": SCHEMA_VERSION, "query": query, "note": result.note, "hits": hits}
+        )
         return
+    if result.note:
+        console.print(f"note: {result.note}", highlight=False)
     for n, hit in enumerate(result.hits, 1):
         console.print(
             f"[bold]{n}. {hit.chunk.doc_id}[/bold] — {hit.chunk.title} "

@@ -32,7 +32,8 @@ COMMANDS = {
     "/sources": "the last answer's sources with their quoted spans",
     "/why": "the retrieved chunks, their scores and which retriever found them",
     "/k": "/k N — how many chunks to retrieve",
-    "/filter": "/filter source=… outlet=… since=YYYY-MM-DD until=…; /filter alone clears it",
+    "/filter": "/filter source=… outlet=… since=YYYY-MM-DD until=… undated=include; "
+    "/filter alone clears it",
     "/new": "forget the conversation",
     "/mode": "/mode extractive|llm",
     "/ingest": "/ingest PATH|URL — add articles, a page or a feed",
@@ -162,8 +163,12 @@ class Repl:
             self.session.k = int(arg)
             self.console.print(f"retrieving {arg} chunks per question")
         elif name == "/filter":
-            self.session.where = SearchFilter.parse(arg)
-            self.console.print(f"filter: {self.session.where.describe()}")
+            where = SearchFilter.parse(arg)
+            note = self.service.retriever.scope(where).note()  # fails when nothing matches
+            self.session.where = where
+            self.console.print(f"filter: {where.describe()}", highlight=False)
+            if note:
+                self.console.print(f"note: {note}", highlight=False)
         elif name == "/new":
             self.session.conversation.clear()
             self.session.last = None

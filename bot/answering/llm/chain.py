@@ -91,8 +91,8 @@ def describe_llm_error(exc: Exception, base_url: str | None) -> str:
 
 
 class AnswerChain:
-    """Builds and runs the chain. `retrieve(query)` returns hits; `check_evidence(query, hits)`
-    returns the checks; `refuse(question, hits, checks)` builds the refusal answer."""
+    """Builds and runs the chain. `retrieve(query)` returns hits; `check_evidence(query, hits,
+    where)` returns the checks; `refuse(question, hits, checks)` builds the refusal answer."""
 
     def __init__(
         self,
@@ -131,7 +131,7 @@ class AnswerChain:
             return rewritten.splitlines()[0].strip() if rewritten else x["question"]
 
         def evidence(x: dict) -> list[Check]:
-            return self.check_evidence(x["standalone"], x["hits"])
+            return self.check_evidence(x["standalone"], x["hits"], x["where"])
 
         def refused(x: dict) -> Answer:
             return self.refuse(x["question"], x["hits"], x["checks"], mode="llm")
