@@ -113,7 +113,7 @@ def discover(paths: Iterable[Path]) -> Iterator[SourceFile]:
                     path = Path(dirpath) / name
                     if path.suffix.lower() in SUPPORTED_SUFFIXES and not name.startswith("."):
                         yield SourceFile(path, root, path.relative_to(root).as_posix())
-        else:
+        elif given.exists():  # a missing path is reported once, by `ingest`
             yield SourceFile(given, given.resolve().parent, given.name)
 
 
@@ -138,8 +138,9 @@ def ingest(
     written before returning, so a clean shutdown loses nothing and leaves a consistent index."""
     settings = index.settings
     report = IngestReport()
+    paths = [Path(p) for p in paths]
     files = list(discover(paths))
-    missing = [p for p in paths if not Path(p).exists()]
+    missing = [p for p in paths if not p.exists()]
     for path in missing:
         report.skipped.append((str(path), "no such file or directory"))
     config = f"{settings.chunk_chars}/{settings.chunk_overlap_sentences}".encode()

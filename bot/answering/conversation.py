@@ -34,6 +34,11 @@ class Conversation:
         del self.turns[: -self.max_turns]
         del self.standalone[: -self.max_turns]
 
+    def forget_last(self) -> None:
+        """Drop the last turn, so a question asked again is not its own follow-up."""
+        del self.turns[-1:]
+        del self.standalone[-1:]
+
     def clear(self) -> None:
         self.turns.clear()
         self.standalone.clear()

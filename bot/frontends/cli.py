@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -24,6 +24,7 @@ from retrieval.settings import RetrievalSettings, load_settings
 
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode=None,
     no_args_is_help=True,
     help="Ask questions about news articles; every claim is cited to its source.",
 )
@@ -32,6 +33,9 @@ console = Console(soft_wrap=not sys.stdout.isatty())
 errors = Console(stderr=True, soft_wrap=True)  # one line per message, however long
 state = {"debug": False}
 REFUSED_EXIT = 3  # `ask` when the articles do not answer the question
+FILTER_HELP = "e.g. 'outlet=CNN since=2025-01-01 undated=include' (the README lists the keys)"
+Mode = Literal["extractive", "llm"]
+MODE_HELP = "How answers are written; by default the LLM when one is configured."
 
 
 def print_version(wanted: bool) -> None:
@@ -103,7 +107,10 @@ def shutdown_requested() -> Iterator[threading.Event]:
 def ingest(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Files or folders of articles, or http(s) URLs of pages or feeds."),
+        typer.Argument(
+            metavar="PATH|URL...",
+            help="Files or folders of articles, or http(s) URLs of pages or feeds.",
+        ),
     ],
     prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
     rebuild: Annotated[bool, typer.Option(help="Drop the index and build it again.")] = False,
@@ -167,11 +174,9 @@ def ingest(
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="What to look for.")],
-    k: Annotated[int, typer.Option("-k", help="How many chunks.")] = 5,
-    filter_: Annotated[
-        str, typer.Option("--filter", help="e.g. 'source=politics/* since=2025-01-01'")
-    ] = "",
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", metavar="N", help="How many chunks.")] = 5,
+    filter_: Annotated[str, typer.Option("--filter", metavar="FILTER", help=FILTER_HELP)] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show the best-matching chunks with their source, title and score."""
@@ -209,10 +214,15 @@ def write_json(value) -> None:
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="Your question; - reads it from stdin.")],
+    question: Annotated[
+        str, typer.Argument(metavar="QUESTION", help="Your question; - reads it from stdin.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-    k: Annotated[int | None, typer.Option("-k", help="How many chunks to retrieve.")] = None,
-    filter_: Annotated[str, typer.Option("--filter", help="e.g. 'outlet=CNN'")] = "",
+    k: Annotated[
+        int | None, typer.Option("-k", metavar="N", help="How many chunks to retrieve.")
+    ] = None,
+    filter_: Annotated[str, typer.Option("--filter", metavar="FILTER", help=FILTER_HELP)] = "",
+    mode: Annotated[Mode | None, typer.Option(help=MODE_HELP)] = None,
 ) -> None:
     """Answer one question with cited sources. Exits 0 with an answer, 3 when the articles do
     not answer it, 1 on an error, 2 on a bad option or setting."""
@@ -222,6 +232,8 @@ def ask(
         question = sys.stdin.read()
 
     llm_settings = settings_of(LLMSettings)
+    if mode == "llm" and not llm_settings.configured:
+        fail(SettingsError("--mode llm needs an LLM: set OPENAI_BASE_URL or OPENAI_API_KEY"))
     load_in_background()
     index = open_index()
     index.warm_up_in_background()
@@ -231,7 +243,7 @@ def ask(
 
     try:
         answer = AnswerService(index, llm_settings).ask(
-            question, k=k, where=SearchFilter.parse(filter_)
+            question, k=k, where=SearchFilter.parse(filter_), mode=mode
         )
     except NewsQAError as exc:
         fail(exc)
@@ -257,11 +269,31 @@ def schema() -> None:
 
 
 @app.command()
-def chat() -> None:
-    """Chat in the terminal: follow-up questions, /sources, /why, /filter and more."""
+def chat(
+    k: Annotated[
+        int | None, typer.Option("-k", metavar="N", help="How many chunks to retrieve.")
+    ] = None,
+    filter_: Annotated[str, typer.Option("--filter", metavar="FILTER", help=FILTER_HELP)] = "",
+    mode: Annotated[Mode | None, typer.Option(help=MODE_HELP)] = None,
+    resume: Annotated[
+        bool, typer.Option("--continue", help="Resume the last chat saved in the data directory.")
+    ] = False,
+) -> None:
+    """Chat in the terminal: follow-up questions, /sources, /why, /filter, /copy, /export and
+    more (/help lists them). Every chat is saved in the data directory."""
     from bot.frontends.repl import run_repl
 
-    run_repl(settings_of(RetrievalSettings), settings_of(LLMSettings), debug=state["debug"])
+    settings, llm_settings = settings_of(RetrievalSettings), settings_of(LLMSettings)
+    try:
+        run_repl(
+            settings,
+            llm_settings,
+            debug=state["debug"],
+            options={"k": k, "where": filter_, "mode": mode},
+            resume=resume,
+        )
+    except NewsQAError as exc:
+        fail(exc)
 
 
 @app.command()
@@ -287,11 +319,17 @@ def stats() -> None:
 
 @app.command("eval")
 def evaluate(
-    qa: Annotated[list[Path], typer.Option("--qa", help="QA file(s), JSON lines.")],
-    corpus: Annotated[list[Path], typer.Option("--corpus", help="Folder(s) to ingest.")],
-    mode: Annotated[str, typer.Option(help="extractive or llm")] = "extractive",
-    k: Annotated[str, typer.Option("--k", help="Cut-offs for answer@k and source@k.")] = "1,4,8",
-    out: Annotated[Path, typer.Option(help="Where the report goes.")] = Path("reports/eval"),
+    qa: Annotated[list[Path], typer.Option("--qa", metavar="FILE", help="QA file(s), JSON lines.")],
+    corpus: Annotated[
+        list[Path], typer.Option("--corpus", metavar="DIR", help="Folder(s) to ingest.")
+    ],
+    mode: Annotated[Mode, typer.Option(help="How answers are written.")] = "extractive",
+    cutoffs: Annotated[
+        str, typer.Option(metavar="K,K,...", help="Cut-offs for answer@k and source@k.")
+    ] = "1,4,8",
+    out: Annotated[Path, typer.Option(metavar="DIR", help="Where the report goes.")] = Path(
+        "reports/eval"
+    ),
     data_dir: Annotated[
         Path | None,
         typer.Option(help="Index to build or reuse; by default one per set of corpora."),
@@ -304,11 +342,9 @@ def evaluate(
     from bot.evaluation.peers import PeerIndex
 
     try:
-        ks = [int(x) for x in k.split(",") if x.strip()]
+        ks = [int(x) for x in cutoffs.split(",") if x.strip()]
     except ValueError:
-        fail(NewsQAError(f"bad --k {k!r}; use e.g. 1,4,8"))
-    if mode not in {"extractive", "llm"}:
-        fail(NewsQAError("--mode is extractive or llm"))
+        fail(NewsQAError(f"bad --cutoffs {cutoffs!r}; use e.g. 1,4,8"))
     if missing := [str(c) for c in corpus if not c.is_dir()]:
         fail(NewsQAError(f"no such corpus folder: {', '.join(missing)}"))
     try:  # every QA file is checked before the (long) ingest
@@ -352,8 +388,12 @@ def evaluate(
 
 @app.command()
 def train(
-    qa: Annotated[list[Path], typer.Option("--qa", help="Labelled QA file(s), JSON lines.")],
-    corpus: Annotated[list[Path], typer.Option("--corpus", help="Folder(s) to ingest.")],
+    qa: Annotated[
+        list[Path], typer.Option("--qa", metavar="FILE", help="Labelled QA file(s), JSON lines.")
+    ],
+    corpus: Annotated[
+        list[Path], typer.Option("--corpus", metavar="DIR", help="Folder(s) to ingest.")
+    ],
     out: Annotated[Path, typer.Option(help="Where the fitted weights go.")] = Path(
         "bot/answering/ranker.json"
     ),
@@ -400,8 +440,12 @@ def train(
 
 @app.command()
 def latest(
-    topic: Annotated[str | None, typer.Argument(help="Only articles about this.")] = None,
-    n: Annotated[int, typer.Option("-n", help="How many articles.", min=1, max=100)] = 10,
+    topic: Annotated[
+        str | None, typer.Argument(metavar="[TOPIC]", help="Only articles about this.")
+    ] = None,
+    n: Annotated[
+        int, typer.Option("-n", metavar="N", help="How many articles.", min=1, max=100)
+    ] = 10,
 ) -> None:
     """The newest articles, on a topic or across all, with date, outlet and link."""
     from bot.frontends.render import print_latest
@@ -424,8 +468,10 @@ app.add_typer(feeds_app, name="feeds")
 
 @feeds_app.command("add")
 def feeds_add(
-    url: Annotated[str, typer.Argument(help="The feed's http(s) URL.")],
-    every: Annotated[str, typer.Option(help="How often to refresh it: 30m, 2h, 1d.")] = "30m",
+    url: Annotated[str, typer.Argument(metavar="URL", help="The feed's http(s) URL.")],
+    every: Annotated[
+        str, typer.Option(metavar="EVERY", help="How often to refresh it: 30m, 2h, 1d.")
+    ] = "30m",
 ) -> None:
     """Subscribe to a feed (`feeds refresh` or `watch` fetch it)."""
     from retrieval.subscriptions import describe_every, subscribe
@@ -464,7 +510,9 @@ def feeds_list() -> None:
 
 
 @feeds_app.command("remove")
-def feeds_remove(url: Annotated[str, typer.Argument(help="The feed's URL.")]) -> None:
+def feeds_remove(
+    url: Annotated[str, typer.Argument(metavar="URL", help="The feed's URL.")],
+) -> None:
     """Unsubscribe from a feed (its articles stay in the index)."""
     index = open_index()
     try:
