@@ -16,6 +16,7 @@ from pathlib import Path
 from retrieval.bylines import canonical_outlet, split_byline
 from retrieval.errors import BadInputError
 from retrieval.markdown import plain_text, split_front_matter
+from retrieval.sentences import sentence_spans
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".json", ".jsonl"})
 
@@ -49,12 +50,24 @@ DATE_PATTERNS = (
 
 
 MAX_TITLE_CHARS = 160
+MIN_TITLE_WORDS = 6
 
 
 def headline_from(paragraph: str) -> str:
-    """A stand-in title for a page without one: its opening words."""
-    words = paragraph.split()
-    return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
+    """A stand-in title for a page without one: its first sentence, or when that is too long
+    its first clauses, never cut inside a word or a name ("…Vladimir…" was)."""
+    spans = list(sentence_spans(paragraph))
+    first = paragraph[spans[0][0] : spans[0][1]] if spans else paragraph
+    if len(first) <= MAX_TITLE_CHARS:
+        return first.rstrip(".")
+    head = first[:MAX_TITLE_CHARS]
+    clauses = head.rsplit(",", 1)[0]
+    if "," in head and len(clauses.split()) >= MIN_TITLE_WORDS:
+        return clauses + "…"
+    words = head.split()[:-1]  # the last word may be cut
+    while len(words) > MIN_TITLE_WORDS and words[-1][:1].isupper():
+        words.pop()  # a name is kept whole or left out
+    return " ".join(words) + "…"
 
 
 @dataclass

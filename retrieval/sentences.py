@@ -24,6 +24,34 @@ def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
         yield from _split(text, *para)
 
 
+HEADING_MAX_WORDS = 12
+OPENS_PARAGRAPH = re.compile(r"\n[ \t]*\n[ \t]*\Z")
+CLOSES_PARAGRAPH = re.compile(r"[ \t]*\n[ \t]*\n\s*")
+ENDS_STATEMENT = re.compile(r"[.!…:;,][\"'”’)\]]*$|\?[\"'”’)\]]+$")
+LIST_ITEM = re.compile(r"^(?:[-*•·–]|\d+[.)])\s")
+
+
+def is_heading(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` is a section heading: a short paragraph of its own, without
+    a comma, that does not end like a statement and opens a longer paragraph ("What the deal
+    means for Gaza", "What happens next?"). List items and lines of a list (fixtures, short
+    facts one per line) are not headings; a quoted question ("'Why now?' he asked") is a
+    statement."""
+    words = text[start:end].split()
+    if len(words) > HEADING_MAX_WORDS or "," in text[start:end]:
+        return False
+    if ENDS_STATEMENT.search(text[start:end]) or LIST_ITEM.match(text[start:end]):
+        return False
+    window = text[max(0, start - 16) : start]
+    if not (OPENS_PARAGRAPH.search(window) or (start <= 16 and not window.strip())):
+        return False
+    gap = CLOSES_PARAGRAPH.match(text, end)
+    if gap is None:
+        return False
+    following = PARAGRAPH.split(text[gap.end() : gap.end() + 2000], maxsplit=1)[0]
+    return len(following.split()) > HEADING_MAX_WORDS
+
+
 def paragraph_spans(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each non-blank paragraph, separated by blank lines."""
     start = 0

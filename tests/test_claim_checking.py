@@ -146,8 +146,27 @@ def test_a_claim_supported_by_two_cited_sentences_together_is_kept(service, llm_
     )
     answer = service.ask(question)
     assert answer.removed_claims == [], answer.removed_claims
-    assert {"$20 billion" in s.quote for s in answer.sources} == {True, False}
-    assert any("1,000-mile" in s.quote for s in answer.sources)
+    (source,) = answer.sources  # one article, cited for two of its sentences
+    quotes = [q.text for q in source.quotes]
+    assert any("$20 billion" in q for q in quotes) and any("1,000-mile" in q for q in quotes)
+    assert answer.text.endswith("[1]")
+
+
+def test_one_article_cited_for_two_claims_is_one_source_with_both_quotes(service, llm_server):
+    n, m = excerpt_with(service, "1,000-mile"), excerpt_with(service, MAKER)
+    answer = answer_to(
+        service,
+        llm_server,
+        f"Tomahawk missiles have a 1,000-mile range [{n}]. "
+        f"Raytheon is the US manufacturer of the Tomahawks [{m}].",
+    )
+    assert answer.removed_claims == [], answer.removed_claims
+    assert answer.text.count("[1]") == 2 and "[2]" not in answer.text
+    (source,) = answer.sources
+    body = service.index.catalog.document(TOMAHAWK_DOC).body
+    assert len(source.quotes) == 2
+    assert all(body[q.start : q.end] == q.text for q in source.quotes)
+    assert (source.quote, source.start) == (source.quotes[0].text, source.quotes[0].start)
 
 
 def test_json_lists_removed_claims_with_reasons(seed_index_dir, cli_env, llm_server, newsqa):

@@ -1,10 +1,12 @@
-"""Questions as people type them: misspelled names, a mid-sentence "I"."""
+"""Questions as people type them: misspelled names, a mid-sentence "I", several parts."""
 
 from __future__ import annotations
 
 import json
 
-from tests.conftest import TOMAHAWK_DOC
+import pytest
+
+from tests.conftest import NSC_QUESTION, TOMAHAWK_DOC
 
 
 def test_a_misspelled_name_is_read_as_the_one_the_articles_spell(seeded_newsqa):
@@ -32,3 +34,49 @@ def test_a_mid_sentence_i_is_not_a_name(seeded_newsqa):
     answer = json.loads(seeded_newsqa("ask", "--json", question).stdout)
     assert "never mention I" not in answer["text"]
     assert not answer["refused"]
+
+
+@pytest.mark.parametrize(
+    "question, parts",
+    [
+        (
+            "Where will Trump meet Putin, and Xi?",
+            ["Where will Trump meet Putin?", "Where will Trump meet Xi?"],
+        ),
+        (
+            "Who makes the Tomahawks, and what range do they have?",
+            ["Who makes the Tomahawks?", "What range do they have?"],
+        ),
+        (
+            "When will Trump meet Xi, and where?",
+            ["When will Trump meet Xi?", "Where will Trump meet Xi?"],
+        ),
+        ("Where did Trump and Putin meet?", ["Where did Trump and Putin meet?"]),  # one meeting
+        (NSC_QUESTION, [NSC_QUESTION]),
+    ],
+)
+def test_a_question_is_read_as_the_questions_it_is_made_of(question, parts):
+    from bot.answering.parts import parts_of
+
+    assert parts_of(question) == parts
+
+
+def test_each_part_is_answered_and_one_article_is_cited_once(seeded_newsqa):
+    question = "Who makes the Tomahawks, and what range do they have?"
+    answer = json.loads(seeded_newsqa("ask", "--json", question).stdout)
+    first, second = answer["text"].split("\n\n")
+    assert first.startswith("Who makes the Tomahawks? Raytheon") and first.endswith("[1]")
+    assert second.startswith("What range do they have? 1,000-mile") and second.endswith("[1]")
+    (source,) = answer["sources"]
+    assert source["doc_id"] == TOMAHAWK_DOC and len(source["quotes"]) == 2
+
+
+def test_a_part_the_articles_do_not_cover_is_named(seeded_newsqa):
+    question = "Who makes the Tomahawks, and what did the Dalai Lama say?"
+    result = seeded_newsqa("ask", question)
+    assert result.returncode == 0
+    assert "Who makes the Tomahawks? Raytheon" in result.stdout
+    assert (
+        "What did the Dalai Lama say? I cannot find this in the articles. (the articles never "
+        "mention Dalai"
+    ) in result.stdout

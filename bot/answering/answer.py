@@ -41,9 +41,21 @@ class Spelling:
         return f"did you mean {' or '.join(repr(s) for s in self.suggestions)}?"
 
 
+@dataclass
+class Quote:
+    """One span quoted from an article's cleaned body: `body[start:end] == text`."""
+
+    text: str
+    start: int
+    end: int
+    chunk_id: str | None = None
+
+
 @dataclass(kw_only=True)
 class Source:
-    """A cited article and the exact span quoted from its cleaned body (`body[start:end]`)."""
+    """A cited article and the exact span quoted from its cleaned body (`body[start:end]`).
+    An article cited for several sentences is one source: `quotes` holds every span, the
+    first of them also as `quote`, `start` and `end`."""
 
     number: int
     doc_id: str
@@ -57,6 +69,11 @@ class Source:
     url: str | None = None
     authors: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.quotes:
+            self.quotes = [Quote(self.quote, self.start, self.end, self.chunk_id)]
 
     @classmethod
     def from_chunk(

@@ -26,7 +26,7 @@ from bot.answering.ranker import Ranker
 from retrieval.acronyms import definitions, spelled_out
 from retrieval.catalog import Catalog
 from retrieval.search import Hit
-from retrieval.sentences import sentence_spans
+from retrieval.sentences import is_heading, sentence_spans
 from retrieval.terms import STOPWORDS, words
 
 # Display only: a sentence that leans on the one before ("He said ...") is quoted with it.
@@ -166,7 +166,8 @@ class Reader:
                 bodies[chunk.doc_id] = record.body
             body = bodies[chunk.doc_id]
             for index, (start, end) in enumerate(sentence_spans(body)):
-                if start >= chunk.start and end <= chunk.end and is_prose(body[start:end]):
+                inside = start >= chunk.start and end <= chunk.end
+                if inside and is_prose(body[start:end]) and not is_heading(body, start, end):
                     key = (chunk.doc_id, start)
                     if key not in found:
                         found[key] = Sentence(

@@ -20,6 +20,7 @@ from bot.answering.answer import (
 from bot.answering.conversation import Conversation
 from bot.answering.evidence import coverage
 from bot.answering.language import entity_cache
+from bot.answering.parts import joined_answer, parts_of
 from bot.answering.question import Question, analyse
 from bot.answering.ranker import Ranker, load_ranker
 from bot.answering.reader import Pick, Reader
@@ -167,7 +168,7 @@ class AnswerService:
                 log.warning("LLM failed, answering extractively: %s", exc)
                 notes.append(f"{exc}; showing the extractive answer instead")
         if answer is None:
-            answer = self.answer_extractively(question, conversation, k, where)
+            answer = self.answer_in_parts(question, conversation, k, where)
         answer.question = typed
         answer.spellings = spellings
         answer.notice = "; ".join(notes) or None
@@ -202,6 +203,23 @@ class AnswerService:
         if standalone != question:
             analysis.context = named_in(conversation.turns[-1][1])
         return analysis, standalone
+
+    def answer_in_parts(
+        self, question: str, conversation: Conversation, k: int, where: SearchFilter | None
+    ) -> Answer:
+        """The extractive answer, part by part for a question with several: a later part is
+        read as a follow-up of the earlier ("and what range do they have?")."""
+        parts = parts_of(question)
+        if len(parts) == 1:
+            return self.answer_extractively(question, conversation, k, where)
+        asked = Conversation(
+            turns=list(conversation.turns), standalone=list(conversation.standalone)
+        )
+        answers = []
+        for part in parts:
+            answers.append(self.answer_extractively(part, asked, k, where))
+            asked.add(part, answers[-1].standalone_question, answers[-1].text)
+        return joined_answer(question, parts, answers)
 
     def answer_extractively(
         self, question: str, conversation: Conversation, k: int, where: SearchFilter | None

@@ -74,8 +74,8 @@ class ChatLog:
 def source_markdown(source: Source) -> str:
     label = f"[{source.label()}]({source.url})" if source.url else source.label()
     line = f"{source.number}. {label} (`{source.doc_id}`)"
-    if source.quote:
-        line += "\n" + "\n".join(f"   > {q}" for q in source.quote.splitlines() if q.strip())
+    for quote in source.quotes:
+        line += "\n" + "\n".join(f"   > {q}" for q in quote.text.splitlines() if q.strip())
     return line
 
 

@@ -67,12 +67,23 @@ def print_sources(console: Console, answer: Answer | None) -> None:
         return
     for source in answer.sources or answer.closest:
         console.print(source_line(source))
-        for line in source.quote.splitlines():
-            if line.strip():
-                console.print(Text(f"    │ {line}", style="italic"))
-        console.print(
-            Text(f"    characters {source.start}-{source.end} of the article body", style="dim")
-        )
+        for quote in source.quotes:
+            for line in quote.text.splitlines():
+                if line.strip():
+                    console.print(indented(console, f"│ {line}", 4, style="italic"))
+            console.print(
+                Text(f"    characters {quote.start}-{quote.end} of the article body", style="dim")
+            )
+
+
+def indented(console: Console, text: str, indent: int, style: str = ""):
+    """`text` indented, its wrapped lines too; one long line where output is not wrapped
+    (a pipe), so a script reads each quote whole."""
+    if console.soft_wrap:
+        return Text(" " * indent + text, style=style)
+    from rich.padding import Padding
+
+    return Padding(Text(text, style=style), (0, 0, 0, indent))
 
 
 def print_retrieved(console: Console, answer: Answer | None) -> None:

@@ -19,7 +19,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
 
-from bot.answering.answer import CANNOT_FIND, Answer, Check, Retrieved, Source
+from bot.answering.answer import CANNOT_FIND, Answer, Check, Quote, Retrieved, Source
 from bot.answering.conversation import Conversation
 from bot.answering.llm.citations import CitationChecker
 from prompts import load
@@ -207,7 +207,7 @@ class AnswerChain:
                 name="citations",
                 passed=not checked.removed_claims and not checked.dropped_numbers,
                 detail=(
-                    f"{len(checked.sources)} citation(s) verified; "
+                    f"{sum(map(len, checked.sources))} citation(s) verified; "
                     f"{len(checked.removed_claims)} unsupported claim(s) removed; "
                     f"{len(checked.dropped_numbers)} citation number(s) matched no excerpt"
                 ),
@@ -232,10 +232,7 @@ class AnswerChain:
                 f"\n\n(Removed {count} statement{'s' if count > 1 else ''} whose citation "
                 "did not support it.)"
             )
-        sources = [
-            Source.from_chunk(n, s.chunk, s.start, s.end, s.quote)
-            for n, s in enumerate(checked.sources, 1)
-        ]
+        sources = [quoting(n, supports) for n, supports in enumerate(checked.sources, 1)]
         return Answer(
             question=x["question"],
             standalone_question=x["standalone"],
@@ -247,3 +244,12 @@ class AnswerChain:
             removed_claims=checked.removed_claims,
             citation_audit=checked.audit,
         )
+
+
+def quoting(number: int, supports) -> Source:
+    """The source of one cited article, with every sentence quoted from it in body order."""
+    supports = sorted(supports, key=lambda s: s.start)
+    first = supports[0]
+    source = Source.from_chunk(number, first.chunk, first.start, first.end, first.quote)
+    source.quotes = [Quote(s.quote, s.start, s.end, s.chunk.chunk_id) for s in supports]
+    return source

@@ -25,7 +25,7 @@ from bot.answering.evidence import TextTerms
 from bot.answering.facts import Mismatch, says_opposite, unstated_facts
 from bot.answering.ranker import LinearModel
 from retrieval.catalog import StoredChunk
-from retrieval.sentences import sentence_spans
+from retrieval.sentences import is_heading, sentence_spans
 from retrieval.terms import content_words
 
 # [1]  [1, 3]  [^1]  【1】  【1, 2】  (runs such as [1][2] are several matches)
@@ -109,10 +109,11 @@ def load_support(path: Path = SUPPORT_WEIGHTS) -> SupportModel:
 
 @dataclass
 class CheckedAnswer:
-    """The answer text with renumbered markers, the sources in number order, and notes."""
+    """The answer text with renumbered markers, the sources in number order (for each cited
+    article, the supports quoted from it), and notes."""
 
     text: str
-    sources: list[Support] = field(default_factory=list)
+    sources: list[list[Support]] = field(default_factory=list)
     removed_claims: list[RemovedClaim] = field(default_factory=list)
     dropped_numbers: list[int] = field(default_factory=list)
     audit: CitationAudit = field(default_factory=CitationAudit)
@@ -192,13 +193,16 @@ class CitationChecker:
                 result.removed_claims.append(RemovedClaim(text=claim.text, reason=reason))
                 continue
             markers = []
-            for support in good:
-                key = (support.chunk.chunk_id, support.start)
-                if key not in numbering:
-                    numbering[key] = len(numbering) + 1
-                    result.sources.append(support)
-                markers.append(f"[{numbering[key]}]")
-            parts.append(f"{claim.text.rstrip()} {''.join(markers)}")
+            for support in good:  # one number per article, however many of its sentences
+                doc_id = support.chunk.doc_id
+                if doc_id not in numbering:
+                    numbering[doc_id] = len(numbering) + 1
+                    result.sources.append([])
+                quoted = result.sources[numbering[doc_id] - 1]
+                if all(q.start != support.start for q in quoted):
+                    quoted.append(support)
+                markers.append(f"[{numbering[doc_id]}]")
+            parts.append(f"{claim.text.rstrip()} {''.join(dict.fromkeys(markers))}")
         result.text = " ".join(parts)
         return result
 
@@ -259,6 +263,9 @@ class CitationChecker:
             terms = TextTerms(sentence)
             overlaps.append(sum(terms.has_word(w) for w in claim_words) / max(len(claim_words), 1))
         scores = similarity + 0.5 * np.asarray(overlaps)
+        headings = [is_heading(chunk.text, a, b) for a, b in spans]
+        if not all(headings):  # a heading is never quoted as if it said something
+            scores[np.asarray(headings)] = -np.inf
         best = int(np.argmax(scores))
         start, end = spans[best]
         return Support(

@@ -76,7 +76,8 @@ class QuotesView(discord.ui.View):
 
     def quotes(self) -> str:
         return "\n\n".join(
-            f"**[{s.number}]** {s.title}\n> {s.quote.replace(chr(10), ' ')}"
+            f"**[{s.number}]** {s.title}\n"
+            + "\n".join(f"> {q.text.replace(chr(10), ' ')}" for q in s.quotes)
             for s in self.answer.sources
         )[:MESSAGE_LIMIT]
 
