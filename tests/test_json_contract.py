@@ -65,3 +65,14 @@ def test_refusal_exit_status_reaches_the_shell(seeded_env):
 def test_version_is_printed(newsqa):
     result = newsqa("--version")
     assert result.returncode == 0 and result.stdout.startswith("newsqa 0.")
+
+
+def test_every_command_spells_its_options_alike_and_help_shows_no_flag_noise(newsqa):
+    for command in ("ask", "search", "chat"):
+        shown = newsqa(command, "--help").stdout
+        assert "-k N" in shown and "--filter FILTER" in shown, command
+        assert "<bool>" not in shown and "<int>" not in shown, command
+    assert (
+        "--mode" in newsqa("ask", "--help").stdout
+        and "--continue" in newsqa("chat", "--help").stdout
+    )

@@ -114,6 +114,8 @@ def test_errors_print_one_line_and_the_repl_keeps_going(chat):
     output = ask(chat, "/filter since=yesterday", "bad date")
     assert "Traceback" not in output
     ask(chat, "/k zero", "usage: /k N")
+    ask(chat, "/filter outlet=Nobody", "no article matches outlet=Nobody (outlets: CNN)")
+    ask(chat, "/filter", "filter: none")  # the bad filter was not kept
     ask(chat, "/frobnicate", "unknown command /frobnicate")
     ask(chat, "/mode llm", "no LLM configured")
     ask(chat, "Who is the spokesman for the National Security Council?", "Brian Hughes")
