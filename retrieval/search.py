@@ -17,6 +17,7 @@ from retrieval.acronyms import lookups
 from retrieval.catalog import StoredChunk
 from retrieval.errors import BadInputError
 from retrieval.index import NewsIndex
+from retrieval.plurals import counted
 
 RRF_K = 60
 
@@ -99,11 +100,8 @@ class Scope:
     def note(self) -> str | None:
         if not self.undated_left_out:
             return None
-        n = self.undated_left_out
-        return (
-            f"{n} undated article{'s' if n != 1 else ''} left out by the date filter; "
-            "add undated=include to search them"
-        )
+        left_out = counted(self.undated_left_out, "undated article")
+        return f"{left_out} left out by the date filter; add undated=include to search them"
 
 
 @dataclass

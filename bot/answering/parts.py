@@ -31,7 +31,7 @@ def parts_of(question: str) -> list[str]:
         if cc.lower_ not in {"and", "or"}:
             continue
         if token.pos_ in {"VERB", "AUX"} and token.head.dep_ == "ROOT" and asks(doc, cc):
-            return two_clauses(doc, cc, token)
+            return two_clauses(doc, cc)
         if token.lower_ in WH_WORDS and token.head.dep_ == "ROOT":
             return two_question_words(doc, cc, token)
         if afterthought(doc, cc, token) and (target := conjoined_object(token)) is not None:
@@ -40,10 +40,10 @@ def parts_of(question: str) -> list[str]:
 
 
 def afterthought(doc, cc, token) -> bool:
-    """ ", and Xi?" closing the question: a name or noun after a comma and a conjunction, with
-    nothing after it. Objects joined inside the question ("the cease-fire between Israel and
-    Hamas", "closing nine embassies and high commissions") are one thing asked about; of 30
-    questions of the labelled sets with joined objects, none asked two questions."""
+    """Whether the question closes on ", and Xi?": a name or noun after a comma and a
+    conjunction, with nothing after it. Objects joined inside the question ("the cease-fire
+    between Israel and Hamas", "closing nine embassies and high commissions") are one thing
+    asked about; of 30 questions of the labelled sets with joined objects, none asked two."""
     last = max(t.i for t in doc if not t.is_punct)
     return (
         token.pos_ in {"PROPN", "NOUN"}
@@ -70,7 +70,7 @@ def conjoined_object(token):
     return None
 
 
-def two_clauses(doc, cc, _verb) -> list[str]:
+def two_clauses(doc, cc) -> list[str]:
     first = text_of(doc[: cc.i])
     second = text_of(doc[cc.i + 1 :])
     return [as_question(first), as_question(second)]
@@ -127,7 +127,8 @@ def joined_answer(question: str, parts: list[str], answers: list[Answer]) -> Ans
             source = answer.sources[int(marker[1]) - 1]
             kept = numbers.get(source.doc_id)
             if kept is None:
-                kept = numbers[source.doc_id] = replace(source, number=len(numbers) + 1)
+                kept = replace(source, number=len(numbers) + 1, quotes=list(source.quotes))
+                numbers[source.doc_id] = kept
             else:
                 kept.quotes += [q for q in source.quotes if q not in kept.quotes]
             return f"[{kept.number}]"

@@ -191,8 +191,11 @@ class Repl:
             self.session.log.replace_last(answer)
         else:
             self.session.log.add(answer)
-        self.session.save()
         print_answer(self.console, answer, markdown=True)
+        try:
+            self.session.save()
+        except OSError as exc:  # the answer stands; only --continue loses it
+            self.console.print(f"[yellow]note:[/yellow] the chat was not saved: {exc}")
 
     def command(self, line: str) -> bool:
         name, _, arg = line.partition(" ")
