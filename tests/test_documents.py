@@ -188,6 +188,12 @@ def test_html_json_ld_gives_the_authors_publisher_and_date():
     assert (article.outlet, article.date) == ("Coastal Times", "2025-09-12")
 
 
+def test_html_time_element_gives_the_date_and_a_byline_the_author():
+    article = read_format("time.html").articles[0]
+    assert (article.date, article.authors) == ("2025-08-01", ["Omar Haddad"])
+    assert article.body.startswith("The towpath along the canal reopened on Friday")
+
+
 def test_json_records_accept_the_common_field_names():
     (article,) = read_format("newsapi.json").articles  # NewsAPI's shape
     assert article.title == "Port strike ends after wage deal"
