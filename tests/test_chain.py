@@ -7,7 +7,14 @@ from bot.answering.conversation import Conversation
 from bot.answering.question import analyse
 from bot.answering.service import AnswerService
 from retrieval.index import NewsIndex
-from tests.conftest import NSC_DOC, NSC_QUESTION, free_port, make_llm_settings, make_settings
+from tests.conftest import (
+    NSC_DOC,
+    NSC_QUESTION,
+    TOMAHAWK_DOC,
+    free_port,
+    make_llm_settings,
+    make_settings,
+)
 from tests.scripted_llm import Reply, ScriptedLLM
 
 QUESTION = NSC_QUESTION
@@ -197,3 +204,22 @@ def test_llm_server_down(seed_index_dir, embeddings):
     answer = service.ask(QUESTION)
     assert "cannot reach the LLM" in answer.notice
     assert "Brian Hughes" in answer.text
+
+
+def test_each_part_is_asked_of_the_model_which_says_what_the_articles_lack(service, llm_server):
+    question = "Who makes the Tomahawks, and what did the Dalai Lama say?"
+    hits = service.hits_for_parts(question, service.settings.top_k, None)
+    n = next(i for i, h in enumerate(hits, 1) if "US manufacturer of the Tomahawks" in h.chunk.text)
+    llm_server.enqueue(
+        f"Raytheon is the US manufacturer of the Tomahawks [{n}]. "
+        "The articles do not say what the Dalai Lama said."
+    )
+    answer = service.ask(question)
+    assert not answer.refused and answer.removed_claims == [], answer.text
+    assert answer.text == (
+        "Raytheon is the US manufacturer of the Tomahawks. [1] "
+        "The articles do not say what the Dalai Lama said."
+    )
+    assert [s.doc_id for s in answer.sources] == [TOMAHAWK_DOC]
+    asked = llm_server.requests[-1]["messages"][-1]["content"]
+    assert "say of any other" in asked  # the prompt tells the model how to name a missing part

@@ -30,7 +30,7 @@ def service(seed_index_dir, embeddings, llm_server):
 
 
 def excerpt_with(service, needle: str, question: str = QUESTION) -> int:
-    hits = service.gather(analyse(question), question, service.settings.top_k, None)[0]
+    hits = service.hits_for_parts(question, service.settings.top_k, None)  # what the model reads
     return next(
         n
         for n, h in enumerate(hits, 1)

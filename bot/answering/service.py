@@ -124,12 +124,8 @@ class AnswerService:
         return AnswerChain(
             self._llm or make_llm(self.llm_settings),
             CitationChecker(self.index.embeddings),
-            retrieve=lambda x: self.gather(
-                analyse(x["standalone"]), x["standalone"], x["k"], x["where"]
-            )[0],
-            check_evidence=lambda question, hits, where: self.evidence_checks(
-                analyse(question), hits, where
-            )[1],
+            retrieve=lambda x: self.hits_for_parts(x["standalone"], x["k"], x["where"]),
+            check_evidence=self.checks_for_parts,
             refuse=self.refusal,
             base_url=self.llm_settings.openai_base_url,
         )
@@ -203,6 +199,32 @@ class AnswerService:
         if standalone != question:
             analysis.context = named_in(conversation.turns[-1][1])
         return analysis, standalone
+
+    def hits_for_parts(self, question: str, k: int, where: SearchFilter | None) -> list[Hit]:
+        """The hits the model reads: the question's top k, or each part's top k merged, so
+        that every part has its evidence in front of the model."""
+        merged: dict[str, Hit] = {}
+        for part in parts_of(question):
+            for hit in self.gather(analyse(part), part, k, where)[0]:
+                merged.setdefault(hit.chunk.chunk_id, hit)
+        return list(merged.values())
+
+    def checks_for_parts(
+        self, question: str, hits: list[Hit], where: SearchFilter | None
+    ) -> list[Check]:
+        """The evidence checks before the model is asked: a question with several parts goes
+        to the model when the articles cover one of them; it says which it cannot answer."""
+        parts = parts_of(question)
+        checks = [self.evidence_checks(analyse(part), hits, where)[1][0] for part in parts]
+        if len(checks) == 1:
+            return checks
+        return [
+            Check(
+                name="salient terms",
+                passed=any(c.passed for c in checks),
+                detail="; ".join(f"{p} {c.detail}" for p, c in zip(parts, checks, strict=True)),
+            )
+        ]
 
     def answer_in_parts(
         self, question: str, conversation: Conversation, k: int, where: SearchFilter | None

@@ -9,6 +9,7 @@ LLM is called. Tokens stream to a front end through a callback while the chain r
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from uuid import UUID
@@ -194,7 +195,7 @@ class AnswerChain:
         generation_s = time.perf_counter() - x["started"]
         if not raw.strip():
             raise LLMError("the LLM returned an empty answer")
-        if CANNOT_FIND.lower().rstrip(".") in raw.lower():
+        if refuses(raw):
             checks.append(
                 Check(
                     name="model", passed=False, detail="the model found no answer in the excerpts"
@@ -253,3 +254,9 @@ def quoting(number: int, supports) -> Source:
     source = Source.from_chunk(number, first.chunk, first.start, first.end, first.quote)
     source.quotes = [Quote(s.quote, s.start, s.end, s.chunk.chunk_id) for s in supports]
     return source
+
+
+def refuses(raw: str) -> bool:
+    """Whether the model's reply refuses the whole question: it says it cannot find it and
+    cites nothing (a reply that answers one part and not another cites the part it answers)."""
+    return CANNOT_FIND.lower().rstrip(".") in raw.lower() and not re.search(r"[\[【]\^?\d", raw)

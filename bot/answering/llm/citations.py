@@ -123,6 +123,14 @@ def parse_numbers(group: str) -> list[int]:
     return [int(n) for n in re.findall(r"\d+", group)]
 
 
+# A sentence about what the excerpts lack, which states nothing that needs a citation.
+NOT_IN_THE_ARTICLES = re.compile(
+    r"^\s*(?:the (?:articles|excerpts) (?:do not|don't|does not|never) (?:say|mention|give|state)"
+    r"|i cannot find)\b",
+    re.IGNORECASE,
+)
+
+
 def sanitise(text: str) -> str:
     """No links or @-mentions get through from model output (or from injected article text)."""
     text = URL.sub("[link removed]", text)
@@ -167,7 +175,7 @@ class CitationChecker:
         claims = split_claims(sanitise(answer))
         vectors = self.vectors(claims, excerpts)
         result = CheckedAnswer(text="")
-        numbering: dict[tuple[str, int], int] = {}
+        numbering: dict[str, int] = {}  # doc id -> source number
         parts: list[str] = []
         for claim in claims:
             valid = []
@@ -176,9 +184,10 @@ class CitationChecker:
                     valid.append(n)
                 else:
                     result.dropped_numbers.append(n)
-            if not content_words(claim.text):
-                parts.append(claim.text)  # "Here is what I found:" needs no citation
-                continue
+            lacking = NOT_IN_THE_ARTICLES.match(claim.text) and not claim.cited
+            if not content_words(claim.text) or lacking:
+                parts.append(claim.text)  # "Here is what I found:" needs no citation, nor
+                continue  # "The articles do not say where he will meet Xi."
             supports = [self.best_support(claim.text, excerpts[n - 1], vectors) for n in valid]
             if not valid:
                 found = max(
