@@ -175,7 +175,7 @@ def ingest(
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for.")],
-    k: Annotated[int, typer.Option("-k", metavar="N", help="How many chunks.")] = 5,
+    k: Annotated[int, typer.Option("-k", metavar="N", help="How many chunks.", min=1, max=50)] = 5,
     filter_: Annotated[str, typer.Option("--filter", metavar="FILTER", help=FILTER_HELP)] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -219,7 +219,8 @@ def ask(
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     k: Annotated[
-        int | None, typer.Option("-k", metavar="N", help="How many chunks to retrieve.")
+        int | None,
+        typer.Option("-k", metavar="N", help="How many chunks to retrieve.", min=1, max=50),
     ] = None,
     filter_: Annotated[str, typer.Option("--filter", metavar="FILTER", help=FILTER_HELP)] = "",
     mode: Annotated[Mode | None, typer.Option(help=MODE_HELP)] = None,
@@ -271,7 +272,8 @@ def schema() -> None:
 @app.command()
 def chat(
     k: Annotated[
-        int | None, typer.Option("-k", metavar="N", help="How many chunks to retrieve.")
+        int | None,
+        typer.Option("-k", metavar="N", help="How many chunks to retrieve.", min=1, max=50),
     ] = None,
     filter_: Annotated[str, typer.Option("--filter", metavar="FILTER", help=FILTER_HELP)] = "",
     mode: Annotated[Mode | None, typer.Option(help=MODE_HELP)] = None,
