@@ -16,11 +16,11 @@ without inheriting its base class: importing it loads LangChain's callback and t
 
 from __future__ import annotations
 
-import atexit
 import importlib.util
 import logging
 import os
 import threading
+from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,14 +66,7 @@ class MiniLMEmbeddings:
         with self._loading:
             if self._loaded is None:
                 self._loaded = (self._load_tokenizer(), self._compile())
-                atexit.register(self.release)
             return self._loaded
-
-    def release(self) -> None:
-        """Drop the compiled model while Python still runs. Left to the interpreter's exit, its
-        destructor joins OpenVINO threads that wait for the GIL of a finished interpreter:
-        `newsqa ask` hung at exit in 2 of 16 runs four at a time."""
-        self._loaded = None
 
     @staticmethod
     def _load_tokenizer():
@@ -104,26 +97,39 @@ class MiniLMEmbeddings:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed `texts` as a (n, 384) float32 array. Batches group texts of similar token counts
-        so little compute goes to padding, and run side by side on the model's streams."""
-        import openvino as ov
+        so little compute goes to padding, and run side by side on the model's streams.
 
+        Requests are started and waited for from this thread and never given a Python callback,
+        so OpenVINO's worker threads never need the GIL. With `AsyncInferQueue`'s callback a
+        worker could still hold a copy of it (freed under the GIL) when the compiled model was
+        destroyed, and the destructor, joining that worker while holding the GIL, hung
+        `newsqa ask` at exit (gdb: ~CPUStreamsExecutor joining a thread blocked in take_gil)."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
         tokenizer, model = self._runtime()
         tokens = [e.ids for e in tokenizer.encode_batch([t or " " for t in texts])]
         order = np.argsort([len(t) for t in tokens], kind="stable")
-        queue = ov.AsyncInferQueue(model)
+        batches = [order[first : first + BATCH_SIZE] for first in range(0, len(texts), BATCH_SIZE)]
+        streams = model.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")
+        idle = [model.create_infer_request() for _ in range(min(streams, len(batches)))]
+        running: deque = deque()
 
-        def pool(request, rows):
-            mask = request.get_tensor("attention_mask").data
+        def collect() -> None:
+            request, rows, mask = running.popleft()
+            request.wait()
             out[rows] = mean_pooled(request.get_output_tensor(0).data, mask)
+            idle.append(request)
 
-        queue.set_callback(pool)
-        for first in range(0, len(texts), BATCH_SIZE):
-            rows = order[first : first + BATCH_SIZE]
-            queue.start_async(padded([tokens[i] for i in rows]), userdata=rows)
-        queue.wait_all()
+        for rows in batches:
+            if not idle:
+                collect()
+            inputs = padded([tokens[i] for i in rows])
+            request = idle.pop()
+            request.start_async(inputs)
+            running.append((request, rows, inputs["attention_mask"]))
+        while running:
+            collect()
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -99,8 +99,8 @@ def synthetic_corpus(folder: Path, count: int) -> Path:
 
 
 def test_commands_run_side_by_side_all_exit(seeded_env):
-    """The compiled embedding model is dropped before the interpreter ends; left to the end,
-    2 of 16 `ask`s run four at a time hung in OpenVINO's destructor."""
+    """Four `ask`s at once, twice: each exits. With a Python callback on OpenVINO's requests,
+    1 of 32 hung in the compiled model's destructor at exit (0 of 180 without)."""
     question = ["ask", "--filter", "outlet=CNN", "What happened on Capitol Hill?"]
     for _ in range(2):
         runs = [
