@@ -11,6 +11,7 @@ NER over every article at ingest would cost more than the whole ingest does toda
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -48,6 +49,24 @@ ENTITY_PATTERNS = [
 ]
 
 
+# What an entity's span loses at its edges: punctuation and dashes the recogniser took in
+# ("Bob Allen Deal -"), and a possessive ("South Korea's").
+LOOSE_END = re.compile(r"(?:[\s\-–—,;:(\[\"“”]|[’']s?)+$")
+WORD_CHAR = re.compile(r"[^\W_]")
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """An entity's span grown to whole words and trimmed of loose ends. The tokenizer splits
+    "£8m" into "£", "8", "m" and the money pattern matches "£8": shown alone, "£8" is a wrong
+    short answer."""
+    while end < len(text) and WORD_CHAR.match(text[end]) and WORD_CHAR.match(text[end - 1]):
+        end += 1
+    trimmed = LOOSE_END.search(text, start, end)
+    if trimmed and trimmed.start() > start:
+        end = trimmed.start()
+    return start, end
+
+
 @dataclass(frozen=True)
 class Entity:
     """A named entity of a text: its label and its character span in that text."""
@@ -56,6 +75,11 @@ class Entity:
     label: str
     start: int
     end: int
+
+
+def entity(text: str, label: str, start: int, end: int) -> Entity:
+    start, end = whole_words(text, start, end)
+    return Entity(text[start:end], label, start, end)
 
 
 _loading = threading.Lock()
@@ -117,7 +141,7 @@ class EntityCache:
         if missing:
             docs = pipeline().pipe(missing, disable=list(PASSAGE_ONLY), batch_size=64)
             parsed = {
-                text: tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+                text: tuple(entity(text, e.label_, e.start_char, e.end_char) for e in doc.ents)
                 for text, doc in zip(missing, docs, strict=True)
             }
             with self._lock:

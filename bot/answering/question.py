@@ -70,9 +70,18 @@ def wh_phrase_and_head(doc) -> tuple[str | None, str | None]:
             else:
                 noun = following_noun(token) or copular_subject(token)
             noun = named_thing(noun) if noun is not None else None
-            return lower, noun.lemma_.lower() if noun is not None else None
+            return lower, lemma_of(noun) if noun is not None else None
         return lower, None
     return None, None
+
+
+def lemma_of(noun) -> str:
+    """The noun's lemma, whole when it ends a hyphenated compound: a "film-maker" is not a
+    "maker" (which names a company)."""
+    lemma = noun.lemma_.lower()
+    if noun.i >= 2 and noun.nbor(-1).text == "-" and not noun.nbor(-2).whitespace_:
+        return f"{noun.nbor(-2).lower_}-{lemma}"
+    return lemma
 
 
 def following_noun(wh) -> object | None:

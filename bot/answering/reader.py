@@ -319,7 +319,7 @@ def span_candidates(
     kind = question.answer_type
     asked = {stem(w) for w in words(question.text)}
     content = {stem(w) for w in question.content}
-    head = stem(kind.head) if kind.head else None
+    head = stem(kind.head.rsplit("-", 1)[-1]) if kind.head else None
     found = []
     best = {
         name: max((x.features.get(name, 0.0) for x in sentences), default=0.0)
