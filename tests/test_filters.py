@@ -14,7 +14,7 @@ CAPITOL = "What happened on Capitol Hill?"  # only the seed without an outlet me
 def test_a_refusal_under_a_filter_blames_only_the_filtered_articles(seeded_newsqa):
     result = seeded_newsqa("ask", "--filter", "outlet=CNN", CAPITOL)
     assert result.returncode == 3
-    assert "the articles matching outlet=CNN never mention Capitol" in result.stdout
+    assert "the articles matching outlet=CNN never mention Capitol Hill." in result.stdout
     unfiltered = seeded_newsqa("ask", CAPITOL)
     assert "never mention" not in unfiltered.stdout
 

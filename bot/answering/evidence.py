@@ -105,7 +105,27 @@ def coverage(question: Question, articles: dict[str, str]) -> Coverage:
         seen_anywhere |= found
         if len(found) == len(question.salient):
             result.covering_docs.add(doc_id)
-    result.missing = [t.text for t in question.salient if t.text not in seen_anywhere]
+    missing = [t.text for t in question.salient if t.text not in seen_anywhere]
+    result.missing = as_written(question.text, missing)
     if not result.covering_docs and not result.missing:
         result.missing = ["all of " + ", ".join(t.text for t in question.salient) + " together"]
     return result
+
+
+def as_written(question: str, terms: list[str]) -> list[str]:
+    """Terms (in the question's order) that stand side by side in the question, joined as one
+    name: "Capitol Hill", not "Capitol, Hill"."""
+    joined: list[str] = []
+    end = None  # where the last term found ends in the question
+    for term in terms:
+        start = question.find(term, end or 0)
+        if start < 0:
+            joined.append(term)
+            end = None
+            continue
+        if joined and end is not None and not question[end:start].strip():
+            joined[-1] += question[end : start + len(term)]
+        else:
+            joined.append(term)
+        end = start + len(term)
+    return joined
