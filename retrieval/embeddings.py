@@ -96,8 +96,17 @@ class MiniLMEmbeddings:
             log.debug("warm-up failed", exc_info=True)
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Embed `texts` as a (n, 384) float32 array. Batches group texts of similar token counts
-        so little compute goes to padding, and run side by side on the model's streams.
+        """Embed `texts` as a (n, 384) float32 array."""
+        return self._run(texts, keep_tokens=False)[0]
+
+    def embed_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The embeddings of `texts` and, for each, its tokens' contextual vectors (one
+        L2-normalised row per word piece, [CLS] and [SEP] left out), from the same run."""
+        return self._run(texts, keep_tokens=True)
+
+    def _run(self, texts: list[str], keep_tokens: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Batches group texts of similar token counts so little compute goes to padding, and
+        run side by side on the model's streams.
 
         Requests are started and waited for from this thread and never given a Python callback,
         so OpenVINO's worker threads never need the GIL. With `AsyncInferQueue`'s callback a
@@ -105,8 +114,9 @@ class MiniLMEmbeddings:
         destroyed, and the destructor, joining that worker while holding the GIL, hung
         `newsqa ask` at exit (gdb: ~CPUStreamsExecutor joining a thread blocked in take_gil)."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        token_vectors: list[np.ndarray] = [out[:0]] * len(texts)
         if not texts:
-            return out
+            return out, token_vectors
         tokenizer, model = self._runtime()
         tokens = [e.ids for e in tokenizer.encode_batch([t or " " for t in texts])]
         order = np.argsort([len(t) for t in tokens], kind="stable")
@@ -118,7 +128,13 @@ class MiniLMEmbeddings:
         def collect() -> None:
             request, rows, mask = running.popleft()
             request.wait()
-            out[rows] = mean_pooled(request.get_output_tensor(0).data, mask)
+            hidden = request.get_output_tensor(0).data
+            out[rows] = mean_pooled(hidden, mask)
+            if keep_tokens:
+                for row, states in zip(rows, hidden, strict=True):
+                    inner = states[1 : len(tokens[row]) - 1]
+                    norms = np.clip(np.linalg.norm(inner, axis=1, keepdims=True), 1e-12, None)
+                    token_vectors[row] = inner / norms
             idle.append(request)
 
         for rows in batches:
@@ -130,7 +146,7 @@ class MiniLMEmbeddings:
             running.append((request, rows, inputs["attention_mask"]))
         while running:
             collect()
-        return out
+        return out, token_vectors
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed(texts).tolist()

@@ -185,11 +185,22 @@ class Reader:
         total = max(self.catalog.counts()["chunks"], 1)
         return {t: math.log(1 + total / (1 + self.catalog.chunk_frequency(t))) for t in terms}
 
-    def _similarity(self, question: str, texts: list[str]) -> np.ndarray:
+    def _similarity(self, question: str, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The cosine of each text to the question, and how well the question's word pieces
+        align with each text's (mean over the question's pieces of the best cosine of their
+        contextual vectors to the text's; 0 when the model gives no token vectors)."""
         if not texts:
-            return np.zeros(0, dtype=np.float32)
-        vectors = np.asarray(self.embeddings.embed_documents([question, *texts]), dtype=np.float32)
-        return vectors[1:] @ vectors[0]
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
+        if not hasattr(self.embeddings, "embed_with_tokens"):
+            vectors = np.asarray(self.embeddings.embed_documents([question, *texts]))
+            return vectors[1:] @ vectors[0], np.zeros(len(texts), dtype=np.float32)
+        vectors, pieces = self.embeddings.embed_with_tokens([question, *texts])
+        asked = pieces[0]
+        aligned = [
+            float((asked @ text.T).max(axis=1).mean()) if len(asked) and len(text) else 0.0
+            for text in pieces[1:]
+        ]
+        return vectors[1:] @ vectors[0], np.asarray(aligned, dtype=np.float32)
 
 
 def recip(rank: int | None) -> float:
@@ -205,7 +216,8 @@ def sentence_features(
     similarity,
 ) -> None:
     """Fill `features` of each sentence. `idf(terms)` weighs the question's words; the
-    `similarity(question, texts)` of sentences to the question comes from the embedder."""
+    `similarity(question, texts)` of sentences to the question (cosine, and the alignment of
+    their word pieces) comes from the embedder."""
     spans = {doc: list(sentence_spans(body)) for doc, body in bodies.items()}
     articles = {doc: TextTerms(body) for doc, body in bodies.items()}
     acronyms = {doc: definitions(body) for doc, body in bodies.items()}
@@ -218,13 +230,14 @@ def sentence_features(
     wants_number = question.answer_type.name in NUMBER_CLASSES
     asked = set(words(question.text))
     local_coverage(question, sentences, bodies, spans, acronyms)
-    to_compare, windows = [], []
+    to_compare, windows, compared_sentences = [], [], []
     for s in sentences:
         doc_spans = spans[s.doc_id]
         body = bodies[s.doc_id]
         before = body[slice(*doc_spans[s.index - 1])] if s.index > 0 else ""
         after = body[slice(*doc_spans[s.index + 1])] if s.index + 1 < len(doc_spans) else ""
-        own = TextTerms(spelled_out(s.text, acronyms[s.doc_id]))
+        own_text = spelled_out(s.text, acronyms[s.doc_id])  # "HTF" matches "Harbour Traders Forum"
+        own = TextTerms(own_text)
         around = TextTerms(spelled_out(f"{before} {s.text} {after}", acronyms[s.doc_id]))
         article = articles[s.doc_id]
         own_cov = sum(w for t, w in weights.items() if own.has_word(t)) / total
@@ -254,13 +267,18 @@ def sentence_features(
                 question.context
             )
         if s.rank <= ALWAYS_COMPARED_RANK or around_cov >= COMPARED_COVERAGE:
-            to_compare.append(s)
-            windows.append(f"{before} {s.text}" if before and around_cov > own_cov else None)
-    texts = [s.text for s in to_compare] + [w for w in windows if w]
-    sims = similarity(question.text, texts) if texts else np.zeros(0)
+            to_compare.append(own_text)
+            windows.append(f"{before} {own_text}" if before and around_cov > own_cov else None)
+            compared_sentences.append(s)
+    texts = to_compare + [w for w in windows if w]
+    sims, aligned = similarity(question.text, texts)
     extra = iter(sims[len(to_compare) :])
-    for s, sim, window in zip(to_compare, sims[: len(to_compare)], windows, strict=True):
+    compared = len(to_compare)
+    for s, sim, align, window in zip(
+        compared_sentences, sims[:compared], aligned[:compared], windows, strict=True
+    ):
         s.features["similarity"] = float(sim)
+        s.features["aligned"] = float(align)
         s.features["window_similarity"] = float(next(extra)) if window else float(sim)
         s.features["compared"] = 1.0
 
