@@ -22,6 +22,7 @@ PERCENT = ("PERCENT",)
 WORK = ("WORK_OF_ART", "ORG", "PRODUCT", "EVENT")
 NAME = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT")
 PHRASE = ()  # answered by a sentence, not by a span of one label
+AMOUNTS = ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME", "ORDINAL")
 
 ANSWER_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "who": ("person", ("PERSON", "ORG", "NORP")),
@@ -195,6 +196,17 @@ class AnswerType:
     @property
     def wants_span(self) -> bool:
         return bool(self.labels)
+
+    @property
+    def showable(self) -> frozenset[str]:
+        """The labels a short answer may carry: those of the same family as `labels` (names, or
+        numbers and dates), since the recogniser confuses labels within a family ("Auxerre" as a
+        person); the span model's weight for each label of each class ranks them. A head noun
+        the table lacks may want either family."""
+        if self.name == OTHER_NAME[0]:
+            return frozenset(NAME + AMOUNTS)
+        families = [family for family in (NAME, AMOUNTS) if set(self.labels) & set(family)]
+        return frozenset(label for family in families for label in family)
 
 
 def answer_type(wh_phrase: str | None, head: str | None) -> AnswerType:

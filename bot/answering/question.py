@@ -45,7 +45,9 @@ def analyse(question: str) -> Question:
     wh_phrase, head = wh_phrase_and_head(doc)
     kind = answer_type(wh_phrase, head)
     content = list(dict.fromkeys(content_words(question)))
-    if head and head in ANSWER_TYPES:  # "which company": the type noun is not in the answer
+    verbs = {t.lemma_.lower() for t in doc if t.pos_ in {"VERB", "AUX"}}
+    if head and head in ANSWER_TYPES and head not in verbs:
+        # "which company": the type noun is not in the answer (the verb "cost" may be)
         content = [w for w in content if w != head and w.rstrip("s") != head]
     return Question(question, salient_terms(doc), content, kind)
 
@@ -69,8 +71,10 @@ def wh_phrase_and_head(doc) -> tuple[str | None, str | None]:
                 noun = token.head
             else:
                 noun = following_noun(token) or copular_subject(token)
-            noun = named_thing(noun) if noun is not None else None
-            return lower, lemma_of(noun) if noun is not None else None
+            if noun is None:  # "what did the network *cost*": the verb says what is asked
+                verb = token.head.lemma_.lower()
+                return lower, verb if verb in ANSWER_TYPES else None
+            return lower, lemma_of(named_thing(noun))
         return lower, None
     return None, None
 

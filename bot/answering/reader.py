@@ -365,6 +365,7 @@ def span_candidates(
                         "similarity": s.features.get("similarity", 0.0),
                         "own": s.features["own"],
                         "type_match": float(entity.label in kind.labels),
+                        "showable": float(entity.label in kind.showable),
                         f"{kind.name}|{entity.label}": 1.0,
                         "near_question": nearness(near_question, first, last),
                         "near_head": nearness(near_head, first, last),
@@ -454,7 +455,7 @@ def choose(
         for c in found
         if c.sentence is answer.sentence
         and c.span is not None
-        and c.features["type_match"]
+        and c.features["showable"]
         and c.score >= span_threshold
     ]
     return answer, max(spans, key=lambda c: c.score, default=None)
