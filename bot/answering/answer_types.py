@@ -4,8 +4,9 @@ A key is a wh-phrase ("who", "how many") or the lemma of the head noun of a "whi
 question ("which *company*", "what *price*"). Its value names the question class, which the
 ranker learns label preferences for, and the entity labels of `en_core_web_sm` that can answer
 it. A head noun the table lacks ("which *guitarist*") gets the class `which-other`, answered by
-any name; the ranker learns which names such questions want, and rewards a name standing next to
-the head noun in the sentence ("Brian Welch, the guitarist").
+any name or number; the ranker learns which labels such questions want, and rewards a span
+standing next to the head noun in the sentence ("Brian Welch, the guitarist"). With no head
+noun, the verb is looked up ("what did it *cost*").
 """
 
 from __future__ import annotations
