@@ -3,10 +3,11 @@ the short answer (a name, number or date), scored by the learned ranker (`ranker
 
 Two stages. Every sentence of the retrieved chunks gets cheap features (similarity to the
 question and the alignment of its word pieces with the question's, IDF-weighted coverage of the
-question's words in it and its neighbours, retrieval ranks, position) and a sentence score; the chunks are reranked by their best sentence. The best
-sentences are then read by the entity recogniser, and each entity of a sentence, plus the
-sentence alone, is a candidate answer scored on span features (type match, distance to the
-question's words and to the head noun, rarity in the article). The best candidate answers when
+question's words in it and its neighbours, retrieval ranks, position) and a sentence score;
+the chunks are reranked by their best sentence. The best sentences are then read by the entity
+recogniser, and each entity of a sentence, plus the sentence alone, is a candidate answer scored
+on span features (type match, distance to the question's words and to the head noun, rarity in
+the article). The best candidate answers when
 its score clears the refusal threshold chosen by cross-validation (a higher one when the question
 asks for a name, number or date and the sentence has none to show).
 """
