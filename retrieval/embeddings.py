@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,12 +100,12 @@ class MiniLMEmbeddings:
         """Embed `texts` as a (n, 384) float32 array."""
         return self._run(texts, keep_tokens=False)[0]
 
-    def embed_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """The embeddings of `texts` and, for each, its tokens' contextual vectors (one
-        L2-normalised row per word piece, [CLS] and [SEP] left out), from the same run."""
+    def embed_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[Pieces]]:
+        """The embeddings of `texts` and, for each, its word pieces' contextual vectors, from
+        the same run."""
         return self._run(texts, keep_tokens=True)
 
-    def _run(self, texts: list[str], keep_tokens: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+    def _run(self, texts: list[str], keep_tokens: bool) -> tuple[np.ndarray, list[Pieces]]:
         """Batches group texts of similar token counts so little compute goes to padding, and
         run side by side on the model's streams.
 
@@ -114,11 +115,12 @@ class MiniLMEmbeddings:
         destroyed, and the destructor, joining that worker while holding the GIL, hung
         `newsqa ask` at exit (gdb: ~CPUStreamsExecutor joining a thread blocked in take_gil)."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        token_vectors: list[np.ndarray] = [out[:0]] * len(texts)
+        token_vectors = [Pieces(out[:0], np.zeros((0, 2), dtype=np.int64))] * len(texts)
         if not texts:
             return out, token_vectors
         tokenizer, model = self._runtime()
-        tokens = [e.ids for e in tokenizer.encode_batch([t or " " for t in texts])]
+        encodings = tokenizer.encode_batch([t or " " for t in texts])
+        tokens = [e.ids for e in encodings]
         order = np.argsort([len(t) for t in tokens], kind="stable")
         batches = [order[first : first + BATCH_SIZE] for first in range(0, len(texts), BATCH_SIZE)]
         streams = model.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")
@@ -134,7 +136,8 @@ class MiniLMEmbeddings:
                 for row, states in zip(rows, hidden, strict=True):
                     inner = states[1 : len(tokens[row]) - 1]
                     norms = np.clip(np.linalg.norm(inner, axis=1, keepdims=True), 1e-12, None)
-                    token_vectors[row] = inner / norms
+                    offsets = np.asarray(encodings[row].offsets[1 : len(tokens[row]) - 1])
+                    token_vectors[row] = Pieces(inner / norms, offsets.reshape(-1, 2))
             idle.append(request)
 
         for rows in batches:
@@ -175,6 +178,26 @@ def dequantize_matmul_weights(model) -> None:
         if int8.get_type_name() == "Constant":
             weights = int8.get_data() * scale.get_data().astype(np.float32)
             scaled.output(0).replace(opset13.constant(weights).output(0))
+
+
+@dataclass
+class Pieces:
+    """A text's word pieces as the model read them: one L2-normalised contextual vector per
+    piece ([CLS] and [SEP] left out) and each piece's character span in the text."""
+
+    vectors: np.ndarray
+    offsets: np.ndarray
+
+    def within(self, start: int, end: int) -> np.ndarray:
+        """The vectors of the pieces inside characters [start, end)."""
+        return self.vectors[self._inside(start, end)]
+
+    def outside(self, start: int, end: int) -> np.ndarray:
+        """The vectors of the pieces outside characters [start, end)."""
+        return self.vectors[~self._inside(start, end)]
+
+    def _inside(self, start: int, end: int) -> np.ndarray:
+        return (self.offsets[:, 0] >= start) & (self.offsets[:, 1] <= end)
 
 
 def padded(tokens: list[list[int]]) -> dict[str, np.ndarray]:

@@ -11,7 +11,6 @@ from retrieval.search import Hit
 from tests.conftest import (
     NSC_DOC,
     NSC_QUESTION,
-    READER_GAP,
     SEEDS,
     TOMAHAWK_DOC,
     cited_numbers,
@@ -24,11 +23,6 @@ def service(seed_index):
     return AnswerService(seed_index)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=READER_GAP
-    + "the lead sentence, which names no company, outscores the Raytheon sentence",
-)
 def test_answer_names_the_company_and_cites_its_article(service, seed_index):
     answer = service.ask("Which company makes the Tomahawk missiles?")
     assert not answer.refused

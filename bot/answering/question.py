@@ -37,24 +37,27 @@ class Question:
     content: list[str]
     answer_type: AnswerType
     context: list[str] = field(default_factory=list)  # a follow-up's words from earlier turns
+    # Characters of the words that ask, from the wh-word to the head noun ("which *Welsh rock
+    # band*"): what the answer stands in for.
+    slot: tuple[int, int] | None = None
 
 
 def analyse(question: str) -> Question:
     """Split a question into what must be found in the evidence and what it asks for."""
     doc = parse(question)
-    wh_phrase, head = wh_phrase_and_head(doc)
+    wh_phrase, head, slot = wh_phrase_and_head(doc)
     kind = answer_type(wh_phrase, head)
     content = list(dict.fromkeys(content_words(question)))
     verbs = {t.lemma_.lower() for t in doc if t.pos_ in {"VERB", "AUX"}}
     if head and head in ANSWER_TYPES and head not in verbs:
         # "which company": the type noun is not in the answer (the verb "cost" may be)
         content = [w for w in content if w != head and w.rstrip("s") != head]
-    return Question(question, salient_terms(doc), content, kind)
+    return Question(question, salient_terms(doc), content, kind, slot=slot)
 
 
-def wh_phrase_and_head(doc) -> tuple[str | None, str | None]:
-    """The wh-phrase ("who", "how many") and the head noun's lemma: "which *guitarist*",
-    "what was the *price*", "how many *tonnes*"."""
+def wh_phrase_and_head(doc) -> tuple[str | None, str | None, tuple[int, int] | None]:
+    """The wh-phrase ("who", "how many"), the head noun's lemma ("which *guitarist*", "what was
+    the *price*", "how many *tonnes*") and the characters from the wh-word to the head."""
     for token in doc:
         lower = token.lower_
         if lower not in WH_WORDS:
@@ -64,8 +67,10 @@ def wh_phrase_and_head(doc) -> tuple[str | None, str | None]:
             if following is not None and following.pos_ in {"ADJ", "ADV"}:
                 phrase = f"how {following.lower_}"
                 counted = following.head if following.head.pos_ in {"NOUN", "PROPN"} else None
-                return phrase, counted.lemma_.lower() if counted is not None else None
-            return "how", None
+                if counted is None:
+                    return phrase, None, slot_span(token, following)
+                return phrase, counted.lemma_.lower(), slot_span(token, counted)
+            return "how", None, slot_span(token, token)
         if lower in {"what", "which"}:
             if token.dep_ == "det" and token.head.pos_ in {"NOUN", "PROPN"}:
                 noun = token.head
@@ -73,10 +78,20 @@ def wh_phrase_and_head(doc) -> tuple[str | None, str | None]:
                 noun = following_noun(token) or copular_subject(token)
             if noun is None:  # "what did the network *cost*": the verb says what is asked
                 verb = token.head.lemma_.lower()
-                return lower, verb if verb in ANSWER_TYPES else None
-            return lower, lemma_of(named_thing(noun))
-        return lower, None
-    return None, None
+                if verb in ANSWER_TYPES:
+                    return lower, verb, slot_span(token, token.head)
+                return lower, None, slot_span(token, token)
+            named = named_thing(noun)
+            return lower, lemma_of(named), slot_span(token, named)
+        return lower, None, slot_span(token, token)
+    return None, None, None
+
+
+def slot_span(first, last) -> tuple[int, int]:
+    """Characters from token `first` to token `last`, whichever comes first in the text."""
+    start = min(first.idx, last.idx)
+    end = max(first.idx + len(first.text), last.idx + len(last.text))
+    return start, end
 
 
 def lemma_of(noun) -> str:

@@ -1,8 +1,11 @@
 """The learned ranker's weights (`ranker.json`, written by `make train`), applied with numpy.
 
-Three logistic models over named features: `sentence` scores every retrieved sentence (and so
-reranks chunks); of the best sentences, `answer` scores each as the answer (with features of
-its best spans) and `span` scores each entity in it as the short answer. A feature a model has no
+Three logistic models over named features: `sentence` scores every retrieved sentence; of the
+best sentences, `answer` scores each as the answer (with features of its best spans) and `span`
+scores each entity in it as the short answer. The sentences are put in order (which are read for
+spans, and so the order of chunks) by `order`, gradient-boosted trees fitted to rank the
+sentences of one question (LightGBM's lambdarank), which weigh features together as a linear
+model cannot ("like the question, but nothing in it fills the slot"). A feature a model has no
 weight for counts nothing; a missing feature is 0. The refusal thresholds and the number of
 sentences read for spans were chosen by grouped cross-validation on the training pool. There are
 two refusal thresholds: a question that asks for a name, number or date and finds none in the
@@ -19,6 +22,17 @@ from pathlib import Path
 import numpy as np
 
 WEIGHTS = Path(__file__).with_name("ranker.json")
+
+
+def feature_matrix(features: list[str], rows: list[dict[str, float]]) -> np.ndarray:
+    """Rows of named features as a matrix in `features`' order; a missing feature is 0."""
+    column = {name: i for i, name in enumerate(features)}
+    x = np.zeros((len(rows), len(features)))
+    for r, row in enumerate(rows):
+        for name, value in row.items():
+            if (c := column.get(name)) is not None:
+                x[r, c] = value
+    return x
 
 
 @dataclass
@@ -48,18 +62,78 @@ class LinearModel:
             "bias": round(self.bias, 6),
         }
 
-    def matrix(self, rows: list[dict[str, float]]) -> np.ndarray:
-        column = {name: i for i, name in enumerate(self.features)}
-        x = np.zeros((len(rows), len(self.features)))
-        for r, row in enumerate(rows):
-            for name, value in row.items():
-                if (c := column.get(name)) is not None:
-                    x[r, c] = value
-        return x
-
     def probability(self, rows: list[dict[str, float]]) -> np.ndarray:
-        z = ((self.matrix(rows) - self.mean) / self.scale) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+        z = ((feature_matrix(self.features, rows) - self.mean) / self.scale) @ self.weights
+        return 1.0 / (1.0 + np.exp(-(z + self.bias)))
+
+
+@dataclass
+class Tree:
+    """One regression tree as arrays over its internal nodes: a row goes left when its value
+    of `feature` is at most `threshold`. A child index below 0 is the leaf `~index`."""
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if not len(self.feature):  # a tree that is one leaf
+            return np.full(len(x), self.value[0])
+        node = np.zeros(len(x), dtype=np.int64)
+        rows = np.arange(len(x))
+        out = np.zeros(len(x))
+        while len(rows):
+            here = node[rows]
+            left = x[rows, self.feature[here]] <= self.threshold[here]
+            child = np.where(left, self.left[here], self.right[here])
+            leaf = child < 0
+            out[rows[leaf]] = self.value[~child[leaf]]
+            node[rows] = child
+            rows = rows[~leaf]
+        return out
+
+
+@dataclass
+class TreeModel:
+    """Gradient-boosted trees: a row's score is the sum of its leaf in every tree."""
+
+    features: list[str]
+    trees: list[Tree]
+
+    def predict(self, rows: list[dict[str, float]]) -> np.ndarray:
+        x = feature_matrix(self.features, rows)
+        return sum((tree.predict(x) for tree in self.trees), np.zeros(len(rows)))
+
+    @classmethod
+    def from_json(cls, data: dict) -> TreeModel:
+        trees = [
+            Tree(
+                np.asarray(t["feature"], dtype=np.int64),
+                np.asarray(t["threshold"], dtype=np.float64),
+                np.asarray(t["left"], dtype=np.int64),
+                np.asarray(t["right"], dtype=np.int64),
+                np.asarray(t["value"], dtype=np.float64),
+            )
+            for t in data["trees"]
+        ]
+        return cls(data["features"], trees)
+
+    def to_json(self) -> dict:
+        return {
+            "features": self.features,
+            "trees": [
+                {
+                    "feature": t.feature.tolist(),
+                    "threshold": t.threshold.tolist(),  # exact: a rounded split moves rows
+                    "left": t.left.tolist(),
+                    "right": t.right.tolist(),
+                    "value": t.value.round(6).tolist(),
+                }
+                for t in self.trees
+            ],
+        }
 
 
 @dataclass
@@ -69,6 +143,7 @@ class Ranker:
     quote_threshold: float
     span_threshold: float
     top_sentences: int
+    order: TreeModel | None = None
 
     def needed(self, wants_span: bool, has_short: bool) -> float:
         """The score an answer must reach: a question wanting a span that is answered by the
@@ -78,6 +153,12 @@ class Ranker:
     def score(self, model: str, rows: list[dict[str, float]]) -> np.ndarray:
         return self.models[model].probability(rows)
 
+    def sentence_order(self, rows: list[dict[str, float]]) -> np.ndarray:
+        """Scores that put a question's sentences in order (higher first)."""
+        if self.order is None:
+            return self.score("sentence", rows)
+        return self.order.predict(rows)
+
     @classmethod
     def from_json(cls, data: dict) -> Ranker:
         return cls(
@@ -86,6 +167,7 @@ class Ranker:
             float(data["quote_threshold"]),
             float(data["span_threshold"]),
             int(data["top_sentences"]),
+            TreeModel.from_json(data["order"]) if "order" in data else None,
         )
 
     def to_json(self, provenance: dict) -> dict:
@@ -95,6 +177,7 @@ class Ranker:
             "quote_threshold": round(self.quote_threshold, 4),
             "span_threshold": round(self.span_threshold, 4),
             "top_sentences": self.top_sentences,
+            **({"order": self.order.to_json()} if self.order is not None else {}),
             "provenance": provenance,
         }
 

@@ -26,6 +26,7 @@ from bot.answering.question import Question
 from bot.answering.ranker import Ranker
 from retrieval.acronyms import definitions, spelled_out
 from retrieval.catalog import Catalog
+from retrieval.embeddings import Pieces
 from retrieval.search import Hit
 from retrieval.sentences import is_heading, sentence_spans
 from retrieval.terms import STOPWORDS, words
@@ -42,6 +43,8 @@ ALWAYS_COMPARED_RANK = 4
 COMPARED_COVERAGE = 0.3
 NAME_CLASSES = frozenset({"person", "organisation", "place", "which-other", "work"})
 NUMBER_CLASSES = frozenset({"number", "amount", "money", "percent", "duration", "age", "time"})
+# Word pieces either side of a span compared with the question's slot ("the guitarist X").
+SLOT_WINDOW = 3
 TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*")
 
 
@@ -56,7 +59,9 @@ class Sentence:
     rank: int
     index: int
     features: dict[str, float] = field(default_factory=dict)
-    score: float = 0.0
+    score: float = 0.0  # the chance that it holds the answer (the `sentence` model)
+    order: float = 0.0  # its place among the question's sentences (the `order` model)
+    pieces: Pieces | None = None  # its word pieces as the embedder read them, when compared
 
 
 @dataclass
@@ -89,13 +94,14 @@ class Evidence:
 
     sentences: list[Sentence]
     bodies: dict[str, str]
+    slot: np.ndarray | None = None  # the question's words that ask, as one embedder vector
 
     def best_in(self, hit: Hit) -> float:
-        """The best sentence score inside a chunk (a chunk without prose scores nothing)."""
+        """The best sentence order inside a chunk (a chunk without prose comes last)."""
         chunk = hit.chunk
         return max(
             (
-                s.score
+                s.order
                 for s in self.sentences
                 if s.doc_id == chunk.doc_id and s.start >= chunk.start and s.end <= chunk.end
             ),
@@ -115,13 +121,18 @@ class Reader:
     def score(self, question: Question, hits: list[Hit], covering: set[str]) -> Evidence:
         """Sentence features and scores for every prose sentence of `hits`."""
         sentences, bodies = self._sentences(hits)
+        slot = None
         if sentences:
-            sentence_features(question, sentences, bodies, covering, self._idf, self._similarity)
+            slot = sentence_features(
+                question, sentences, bodies, covering, self._idf, self._similarity
+            )
             if self.ranker is not None:
-                scores = self.ranker.score("sentence", [s.features for s in sentences])
-                for sentence, value in zip(sentences, scores, strict=True):
-                    sentence.score = float(value)
-        return Evidence(sentences, bodies)
+                rows = [s.features for s in sentences]
+                scores = self.ranker.score("sentence", rows)
+                orders = self.ranker.sentence_order(rows)
+                for sentence, value, order in zip(sentences, scores, orders, strict=True):
+                    sentence.score, sentence.order = float(value), float(order)
+        return Evidence(sentences, bodies, slot)
 
     @staticmethod
     def rerank(evidence: Evidence, hits: list[Hit]) -> list[Hit]:
@@ -136,7 +147,7 @@ class Reader:
         `answer` model, their spans by the `span` model."""
         best = top_sentences(evidence, allowed_docs, self.ranker.top_sentences)
         found = span_candidates(
-            question, best, evidence.bodies, entity_cache().entities([s.text for s in best])
+            question, best, evidence, entity_cache().entities([s.text for s in best])
         )
         score_candidates(self.ranker, found)
         return found
@@ -186,22 +197,25 @@ class Reader:
         total = max(self.catalog.counts()["chunks"], 1)
         return {t: math.log(1 + total / (1 + self.catalog.chunk_frequency(t))) for t in terms}
 
-    def _similarity(self, question: str, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The cosine of each text to the question, and how well the question's word pieces
-        align with each text's (mean over the question's pieces of the best cosine of their
-        contextual vectors to the text's; 0 when the model gives no token vectors)."""
-        if not texts:
-            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
+    def _similarity(
+        self, question: str, texts: list[str]
+    ) -> tuple[np.ndarray, np.ndarray, list[Pieces] | None]:
+        """The cosine of each text to the question; how well the question's word pieces align
+        with each text's (mean over the question's pieces of the best cosine of their
+        contextual vectors to the text's; 0 when the model gives no token vectors); and the
+        pieces of the question and of each text (None without token vectors)."""
         if not hasattr(self.embeddings, "embed_with_tokens"):
             vectors = np.asarray(self.embeddings.embed_documents([question, *texts]))
-            return vectors[1:] @ vectors[0], np.zeros(len(texts), dtype=np.float32)
+            return vectors[1:] @ vectors[0], np.zeros(len(texts), dtype=np.float32), None
         vectors, pieces = self.embeddings.embed_with_tokens([question, *texts])
-        asked = pieces[0]
+        asked = pieces[0].vectors
         aligned = [
-            float((asked @ text.T).max(axis=1).mean()) if len(asked) and len(text) else 0.0
+            float((asked @ text.vectors.T).max(axis=1).mean())
+            if len(asked) and len(text.vectors)
+            else 0.0
             for text in pieces[1:]
         ]
-        return vectors[1:] @ vectors[0], np.asarray(aligned, dtype=np.float32)
+        return vectors[1:] @ vectors[0], np.asarray(aligned, dtype=np.float32), pieces
 
 
 def recip(rank: int | None) -> float:
@@ -215,10 +229,11 @@ def sentence_features(
     covering: set[str],
     idf,
     similarity,
-) -> None:
+) -> np.ndarray | None:
     """Fill `features` of each sentence. `idf(terms)` weighs the question's words; the
     `similarity(question, texts)` of sentences to the question (cosine, and the alignment of
-    their word pieces) comes from the embedder."""
+    their word pieces) comes from the embedder. Returns the question's slot vector (the mean
+    of the pieces of its words that ask), when the embedder gives pieces."""
     spans = {doc: list(sentence_spans(body)) for doc, body in bodies.items()}
     articles = {doc: TextTerms(body) for doc, body in bodies.items()}
     acronyms = {doc: definitions(body) for doc, body in bodies.items()}
@@ -272,16 +287,52 @@ def sentence_features(
             windows.append(f"{before} {own_text}" if before and around_cov > own_cov else None)
             compared_sentences.append(s)
     texts = to_compare + [w for w in windows if w]
-    sims, aligned = similarity(question.text, texts)
+    sims, aligned, pieces = similarity(question.text, texts)
     extra = iter(sims[len(to_compare) :])
     compared = len(to_compare)
-    for s, sim, align, window in zip(
-        compared_sentences, sims[:compared], aligned[:compared], windows, strict=True
+    for n, (s, sim, align, window) in enumerate(
+        zip(compared_sentences, sims[:compared], aligned[:compared], windows, strict=True)
     ):
         s.features["similarity"] = float(sim)
         s.features["aligned"] = float(align)
         s.features["window_similarity"] = float(next(extra)) if window else float(sim)
         s.features["compared"] = 1.0
+        if pieces is not None and to_compare[n] == s.text:  # offsets hold: no acronym spelled
+            s.pieces = pieces[1 + n]
+    if pieces is None:
+        return None
+    slot = slot_vector(pieces[0], question.slot)
+    if slot is not None:
+        rest = pieces[0].outside(*question.slot)
+        for n, s in enumerate(compared_sentences):
+            s.features.update(slot_match(pieces[1 + n].vectors, slot, rest))
+    return slot
+
+
+def slot_match(sentence: np.ndarray, slot: np.ndarray, rest: np.ndarray) -> dict[str, float]:
+    """The best cosine of a sentence's pieces to the question's slot, and the same counting
+    only what the rest of the question does not already say (each piece's cosine to the slot
+    times one minus its best cosine to the question's other pieces): the lead sentence
+    repeats the question, the answer sentence adds what fills the slot."""
+    if not len(sentence):
+        return {}
+    to_slot = sentence @ slot
+    said = (sentence @ rest.T).max(axis=1) if len(rest) else np.zeros(len(sentence))
+    return {
+        "slot_max": float(to_slot.max()),
+        "slot_novel": float((to_slot * (1 - np.clip(said, 0, 1))).max()),
+    }
+
+
+def slot_vector(asked: Pieces, slot: tuple[int, int] | None) -> np.ndarray | None:
+    """The normalised mean of the question's pieces from its wh-word to its head noun."""
+    if slot is None:
+        return None
+    inside = asked.within(*slot)
+    if not len(inside):
+        return None
+    mean = inside.mean(axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
 
 def local_coverage(
@@ -322,13 +373,13 @@ def new_tokens(sentence: str, asked: set[str], names: bool) -> list[str]:
 
 def top_sentences(evidence: Evidence, allowed_docs: set[str], n: int) -> list[Sentence]:
     allowed = [s for s in evidence.sentences if s.doc_id in allowed_docs]
-    return sorted(allowed, key=lambda s: s.score, reverse=True)[:n]
+    return sorted(allowed, key=lambda s: s.order, reverse=True)[:n]
 
 
 def span_candidates(
     question: Question,
     sentences: list[Sentence],
-    bodies: dict[str, str],
+    evidence: Evidence,
     entities: list[tuple[Entity, ...]],
 ) -> list[Candidate]:
     """Each sentence as an answer (span None), and each of its entities the question does not
@@ -336,6 +387,7 @@ def span_candidates(
     spans of the expected type, so that "Brian Welch, the guitarist" beats the lead sentence
     that never names him."""
     kind = question.answer_type
+    bodies = evidence.bodies
     asked = {stem(w) for w in words(question.text)}
     content = {stem(w) for w in question.content}
     head = stem(kind.head.rsplit("-", 1)[-1]) if kind.head else None
@@ -345,6 +397,7 @@ def span_candidates(
         for name in ("similarity", "own", "around", "local_own")
     }
     top_score = max((x.score for x in sentences), default=0.0)
+    top_order = max((x.order for x in sentences), default=0.0)
     for rank, (s, ents) in enumerate(zip(sentences, entities, strict=True), 1):
         tokens = [(m.start(), stem(m.group(0).lower())) for m in re.finditer(r"[^\W_]+", s.text)]
         near_question = [i for i, (_, t) in enumerate(tokens) if t in content]
@@ -373,6 +426,7 @@ def span_candidates(
                         "rarity": 1.0 / (1.0 + math.log(max(article.count(names[-1]), 1))),
                         "span_position": entity.start / max(len(s.text), 1),
                         "span_words": 1.0 / len(names),
+                        **slot_fit(evidence.slot, s.pieces, entity),
                     },
                 )
             )
@@ -389,14 +443,41 @@ def span_candidates(
             "typed_near_question": max((c.features["near_question"] for c in typed), default=0),
             "typed_near_head": max((c.features["near_head"] for c in typed), default=0),
             "typed_rarity": max((c.features["rarity"] for c in typed), default=0),
+            "typed_slot_fit": max((c.features.get("slot_fit", 0) for c in typed), default=0),
+            "typed_slot_near": max((c.features.get("slot_near", 0) for c in typed), default=0),
             # How the sentence compares with the others read for this question.
             "stage1_gap": s.score - top_score,
+            "order_gap": s.order - top_order,
             "stage1_rank": 1.0 / rank,
             **{f"{name}_gap": s.features.get(name, 0.0) - value for name, value in best.items()},
         }
         found.append(Candidate(s, None, answer))
         found += spans
     return found
+
+
+def slot_fit(slot: np.ndarray | None, pieces: Pieces | None, span: Entity) -> dict[str, float]:
+    """How well a span stands in for the question's words that ask: the cosine of its pieces'
+    mean to the slot vector ("Maroon 5" for "which band"), and the best cosine of the pieces
+    just before or after it ("pop rock *act* Maroon 5", "a company *called* ...")."""
+    if slot is None or pieces is None:
+        return {}
+    inside = pieces.within(span.start, span.end)
+    if not len(inside):
+        return {}
+    mean = inside.mean(axis=0)
+    fit = float(mean @ slot) / max(float(np.linalg.norm(mean)), 1e-12)
+    starts = pieces.offsets[:, 0]
+    first = int(np.searchsorted(starts, span.start))
+    last = int(np.searchsorted(starts, span.end))
+    around = np.concatenate(
+        [
+            pieces.vectors[max(first - SLOT_WINDOW, 0) : first],
+            pieces.vectors[last : last + SLOT_WINDOW],
+        ]
+    )
+    near = float((around @ slot).max()) if len(around) else 0.0
+    return {"slot_fit": fit, "slot_near": near}
 
 
 def token_index(tokens: list[tuple[int, str]], char: int) -> int:

@@ -1,12 +1,12 @@
 """`make train`: fit the reader's ranker (`bot/answering/ranker.json`) on labelled questions.
 
 Every question is retrieved once; its sentences and answer candidates get the features the
-reader computes at run time. Both models are fitted with grouped k-fold by article, so no article
-is in the fold that scores it: the sentence model first, whose out-of-fold scores choose the
-sentences read for spans, then the candidate models on those. The refusal thresholds are those
-that answer the most questions right (a refusal of an unanswerable question counts as right) on
-the out-of-fold scores (`choose_thresholds`). The figures printed are those out-of-fold figures,
-per set, with a bootstrap 95% interval.
+reader computes at run time. The models are fitted with grouped k-fold by article, so no article
+is in the fold that scores it: the sentence models first (the sentence order's out-of-fold
+scores choose the sentences read for spans), then the candidate models on those. The refusal
+thresholds are those that answer the most questions right (a refusal of an unanswerable
+question counts as right) on the out-of-fold scores (`choose_thresholds`). The figures printed
+are those out-of-fold figures, per set, with a bootstrap 95% interval.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 from bot.answering.conversation import Conversation
 from bot.answering.language import entity_cache
 from bot.answering.question import Question
-from bot.answering.ranker import LinearModel, Ranker
+from bot.answering.ranker import LinearModel, Ranker, Tree, TreeModel, feature_matrix
 from bot.answering.reader import (
     Candidate,
     Evidence,
@@ -44,6 +44,23 @@ BOOTSTRAP = 2000
 MAX_FALSE_REFUSALS = 0.05
 # Inverse L2 strength of the logistic models (scikit-learn C), on standardised features.
 REGULARISATION = 0.5
+# The sentence order's trees: few and small, as ~560 questions can support (LightGBM's
+# lambdarank, pairs of sentences of one question; only the top 10 places count).
+ORDER_PARAMETERS = {
+    "objective": "lambdarank",
+    "n_estimators": 100,
+    "num_leaves": 7,
+    "learning_rate": 0.05,
+    "min_child_samples": 20,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.8,
+    "lambdarank_truncation_level": 10,
+    "deterministic": True,
+    "force_row_wise": True,
+    "random_state": 0,
+    "verbose": -1,
+}
 
 
 @dataclass
@@ -57,6 +74,7 @@ class Example:
     sentences: list[Sentence]
     bodies: dict[str, str]
     allowed: set[str]
+    slot: object = None  # the question's slot vector (`Evidence.slot`)
     candidates: list[Candidate] = field(default_factory=list)
 
 
@@ -113,7 +131,9 @@ def featurise(
     catalog = service.index.catalog
     sources = [catalog.canonical(s) for s in item.sources]
     group = sources[0] if sources else (hits[0].chunk.doc_id if hits else item.id)
-    return Example(set_name, item, group, analysis, evidence.sentences, evidence.bodies, allowed)
+    return Example(
+        set_name, item, group, analysis, evidence.sentences, evidence.bodies, allowed, evidence.slot
+    )
 
 
 def folds(examples: list[Example]) -> list[int]:
@@ -133,24 +153,74 @@ def fit_linear(rows: list[dict[str, float]], labels: list[int]) -> LinearModel:
     from sklearn.linear_model import LogisticRegression
 
     names = sorted({name for row in rows for name in row})
-    model = LinearModel(names, np.zeros(len(names)), np.ones(len(names)), np.zeros(len(names)), 0.0)
-    x = model.matrix(rows)
+    x = feature_matrix(names, rows)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     fitted = LogisticRegression(C=REGULARISATION, max_iter=2000).fit((x - mean) / scale, labels)
     return LinearModel(names, mean, scale, fitted.coef_[0], float(fitted.intercept_[0]))
 
 
-def out_of_fold(rows: list[tuple[int, object, dict, int]], fold_of: list[int]) -> list[float]:
-    """Out-of-fold probabilities for (example index, item, features, label) rows."""
+def fit_order(rows: list[dict[str, float]], labels: list[int], questions: list[int]) -> TreeModel:
+    """Trees ranking each question's sentences (rows of one question are consecutive)."""
+    import lightgbm
+
+    names = sorted({name for row in rows for name in row})
+    _, sizes = np.unique(np.asarray(questions), return_counts=True)
+    order = np.argsort(questions, kind="stable")
+    x, y = feature_matrix(names, rows)[order], np.asarray(labels)[order]
+    fitted = lightgbm.LGBMRanker(**ORDER_PARAMETERS).fit(x, y, group=sizes)
+    return TreeModel(
+        names, [tree_of(t["tree_structure"]) for t in fitted.booster_.dump_model()["tree_info"]]
+    )
+
+
+def tree_of(root: dict) -> Tree:
+    """A LightGBM tree (`dump_model`'s nested nodes) as arrays. The features have no missing
+    values (a missing feature is 0), so every split is `value <= threshold`."""
+    feature, threshold, left, right, value = [], [], [], [], []
+
+    def visit(node: dict) -> int:
+        if "leaf_value" in node:
+            value.append(node["leaf_value"])
+            return ~(len(value) - 1)
+        if node["decision_type"] != "<=":
+            raise ValueError(f"unexpected split {node['decision_type']}")
+        index = len(feature)
+        feature.append(node["split_feature"])
+        threshold.append(node["threshold"])
+        left.append(0)
+        right.append(0)
+        left[index] = visit(node["left_child"])
+        right[index] = visit(node["right_child"])
+        return index
+
+    if "leaf_value" in root:
+        value.append(root["leaf_value"])
+    else:
+        visit(root)
+    return Tree(*(np.asarray(a) for a in (feature, threshold, left, right)), np.asarray(value))
+
+
+def out_of_fold(
+    rows: list[tuple[int, object, dict, int]], fold_of: list[int], ranked: bool = False
+) -> list[float]:
+    """Out-of-fold scores for (example index, item, features, label) rows: probabilities of
+    the logistic model, or (`ranked`) the order of the trees."""
     scores = [0.0] * len(rows)
     for fold in range(max(fold_of, default=0) + 1):
-        train = [(f, y) for i, _, f, y in rows if fold_of[i] != fold]
+        train = [(i, f, y) for i, _, f, y in rows if fold_of[i] != fold]
         test = [n for n, (i, *_rest) in enumerate(rows) if fold_of[i] == fold]
         if not test:
             continue
-        model = fit_linear([f for f, _ in train], [y for _, y in train])
-        for n, p in zip(test, model.probability([rows[n][2] for n in test]), strict=True):
+        rows_in = [f for _, f, _ in train]
+        labels = [y for *_, y in train]
+        if ranked:
+            predicted = fit_order(rows_in, labels, [i for i, *_ in train]).predict(
+                [rows[n][2] for n in test]
+            )
+        else:
+            predicted = fit_linear(rows_in, labels).probability([rows[n][2] for n in test])
+        for n, p in zip(test, predicted, strict=True):
             scores[n] = float(p)
     return scores
 
@@ -163,12 +233,15 @@ def cross_validate(examples: list[Example], fold_of: list[int], top_n: int) -> N
         for i, e in enumerate(examples)
         for s in e.sentences
     ]
-    for (_, s, _, _), p in zip(rows, out_of_fold(rows, fold_of), strict=True):
-        s.score = p
+    for (_, s, _, _), p, o in zip(
+        rows, out_of_fold(rows, fold_of), out_of_fold(rows, fold_of, ranked=True), strict=True
+    ):
+        s.score, s.order = p, o
     for e in examples:
-        best = top_sentences(Evidence(e.sentences, e.bodies), e.allowed, top_n)
+        evidence = Evidence(e.sentences, e.bodies, e.slot)
+        best = top_sentences(evidence, e.allowed, top_n)
         e.candidates = span_candidates(
-            e.analysis, best, e.bodies, entity_cache().entities([s.text for s in best])
+            e.analysis, best, evidence, entity_cache().entities([s.text for s in best])
         )
     for answers in (False, True):  # spans first: a sentence's best span is an answer feature
         if answers:
@@ -291,10 +364,11 @@ def train(examples: list[Example]) -> tuple[Ranker, dict]:
     cross_validate(examples, fold_of, top_n)
     ranker = choose_thresholds(examples, top_n)
     report = figures(examples, ranker)
-    sentences = [(e, s) for e in examples for s in e.sentences]
-    ranker.models["sentence"] = fit_linear(
-        [s.features for _, s in sentences], [sentence_label(e, s) for e, s in sentences]
-    )
+    sentences = [(i, e, s) for i, e in enumerate(examples) for s in e.sentences]
+    rows = [s.features for *_, s in sentences]
+    labels = [sentence_label(e, s) for _, e, s in sentences]
+    ranker.models["sentence"] = fit_linear(rows, labels)
+    ranker.order = fit_order(rows, labels, [i for i, *_ in sentences])
     for name, answers in (("span", False), ("answer", True)):
         rows = candidate_rows(examples, answers)
         ranker.models[name] = fit_linear([f for _, _, f, _ in rows], [y for *_, y in rows])
