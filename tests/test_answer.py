@@ -126,3 +126,20 @@ def test_each_retrievers_best_chunks_reach_the_answerer_even_when_fusion_ranks_t
     assert pool[:ANSWER_POOL] == fused
     assert bm25_first in pool and dense_second in pool
     assert neither not in pool
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Besides military supplies, how has Beijing helped keep the war in Ukraine going?", "oil"),
+        ("What sort of diplomacy catalysed the breakthrough Witkoff described?", "diplomacy"),
+    ],
+)
+def test_a_question_a_phrase_answers_opens_with_that_phrase(
+    service, seed_index, question, expected
+):
+    answer = service.ask(question)
+    short = answer.short_answer
+    assert short is not None and expected in short.text and answer.text.startswith(short.text)
+    body = seed_index.catalog.document(short.doc_id).body
+    assert body[short.start : short.end] == short.text

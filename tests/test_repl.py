@@ -164,7 +164,9 @@ def test_copy_export_history_and_settings_shown_without_an_argument(chat, chat_e
     ask(chat, "Who makes the Tomahawks?", "Raytheon")
     ask(chat, "/copy", "copied the last answer (xclip)")
     copied = clipboard.read_text()
-    assert copied.startswith("Raytheon — ") and "[1] Trump seeks to build on momentum" in copied
+    answer, sources = copied.split("\n\n", 1)
+    assert "Raytheon, the US manufacturer" in answer and answer.endswith("[1]")
+    assert sources.startswith("[1] Trump seeks to build on momentum")
     history = ask(chat, "/history", "2. Who makes the Tomahawks?")
     assert "1. " + NSC_QUESTION in history
     export = tmp_path / "chat.md"

@@ -23,6 +23,7 @@ PERCENT = ("PERCENT",)
 WORK = ("WORK_OF_ART", "ORG", "PRODUCT", "EVENT")
 NAME = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "EVENT")
 PHRASE = ()  # answered by a sentence, not by a span of one label
+PHRASE_LABEL = "PHRASE"  # a noun chunk, which may answer a phrase question or an unknown head
 AMOUNTS = ("CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME", "ORDINAL")
 
 ANSWER_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -203,9 +204,12 @@ class AnswerType:
         """The labels a short answer may carry: those of the same family as `labels` (names, or
         numbers and dates), since the recogniser confuses labels within a family ("Auxerre" as a
         person); the span model's weight for each label of each class ranks them. A head noun
-        the table lacks may want either family."""
+        the table lacks may want either family or a noun chunk ("which seed": "seventh seed"),
+        and a phrase question a noun chunk ("why": "flu")."""
         if self.name == OTHER_NAME[0]:
-            return frozenset(NAME + AMOUNTS)
+            return frozenset((*NAME, *AMOUNTS, PHRASE_LABEL))
+        if not self.labels:
+            return frozenset((PHRASE_LABEL,))
         families = [family for family in (NAME, AMOUNTS) if set(self.labels) & set(family)]
         return frozenset(label for family in families for label in family)
 

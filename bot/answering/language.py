@@ -17,9 +17,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.answering.answer_types import PHRASE_LABEL
 from retrieval.bylines import SPACY_PACKAGE
 
 PASSAGE_ONLY = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
+# Noun chunks need the parse and the coarse tags, not the entities.
+CHUNKS_ONLY = ("ner", "entity_ruler", "lemmatizer")
 CACHE_SENTENCES = 50_000
 # The statistical NER of the small model often tags "£6.2bn" as a person or misses "per cent".
 # These token patterns run after it and win over it: a currency sign before a number is money,
@@ -132,16 +135,28 @@ class EntityCache:
 
     def __init__(self, capacity: int = CACHE_SENTENCES) -> None:
         self.capacity = capacity
-        self._cache: OrderedDict[str, tuple[Entity, ...]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, bool], tuple[Entity, ...]] = OrderedDict()
         self._lock = threading.Lock()
 
     def entities(self, sentences: list[str]) -> list[tuple[Entity, ...]]:
+        return self._spans(sentences, chunks=False)
+
+    def noun_chunks(self, sentences: list[str]) -> list[tuple[Entity, ...]]:
+        """Each sentence's noun chunks, labelled PHRASE: the short answers of questions that
+        want a phrase or a thing the recogniser has no label for ("shuttle diplomacy")."""
+        return self._spans(sentences, chunks=True)
+
+    def _spans(self, sentences: list[str], chunks: bool) -> list[tuple[Entity, ...]]:
         with self._lock:
-            missing = list(dict.fromkeys(s for s in sentences if s not in self._cache))
+            missing = list(dict.fromkeys(s for s in sentences if (s, chunks) not in self._cache))
         if missing:
-            docs = pipeline().pipe(missing, disable=list(PASSAGE_ONLY), batch_size=64)
+            disable = list(CHUNKS_ONLY if chunks else PASSAGE_ONLY)
+            docs = pipeline().pipe(missing, disable=disable, batch_size=64)
             parsed = {
-                text: tuple(entity(text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+                (text, chunks): tuple(
+                    entity(text, PHRASE_LABEL if chunks else e.label_, e.start_char, e.end_char)
+                    for e in (doc.noun_chunks if chunks else doc.ents)
+                )
                 for text, doc in zip(missing, docs, strict=True)
             }
             with self._lock:
@@ -151,8 +166,8 @@ class EntityCache:
         with self._lock:
             found = []
             for sentence in sentences:
-                self._cache.move_to_end(sentence)
-                found.append(self._cache[sentence])
+                self._cache.move_to_end((sentence, chunks))
+                found.append(self._cache[(sentence, chunks)])
             return found
 
 

@@ -2,12 +2,14 @@
 
 Three logistic models over named features: `sentence` scores every retrieved sentence; of the
 best sentences, `answer` scores each as the answer (with features of its best spans) and `span`
-scores each entity in it as the short answer. The sentences are put in order (which are read for
-spans, and so the order of chunks) by `order`, gradient-boosted trees fitted to rank the
-sentences of one question (LightGBM's lambdarank), which weigh features together as a linear
-model cannot ("like the question, but nothing in it fills the slot"). A feature a model has no
-weight for counts nothing; a missing feature is 0. The refusal thresholds and the number of
-sentences read for spans were chosen by grouped cross-validation on the training pool. There are
+scores each entity or noun chunk in it as the short answer. The sentences are put
+in order (which are read for spans, and so the order of chunks) by `order`, gradient-boosted
+trees fitted to rank the sentences of one question (LightGBM's lambdarank), which weigh features
+together as a linear model cannot ("like the question, but nothing in it fills the slot");
+`span_order`, trees of the same kind, puts the spans of one sentence in order, and a span's
+probability decides whether it may be shown. A feature a model has no weight for counts nothing;
+a missing feature is 0. The refusal thresholds and the number of sentences read for spans were
+chosen by grouped cross-validation on the training pool. There are
 two refusal thresholds: a question that asks for a name, number or date and finds none in the
 best sentence is answered by the quote alone only above `quote_threshold`.
 """
@@ -144,6 +146,7 @@ class Ranker:
     span_threshold: float
     top_sentences: int
     order: TreeModel | None = None
+    span_order: TreeModel | None = None
 
     def needed(self, wants_span: bool, has_short: bool) -> float:
         """The score an answer must reach: a question wanting a span that is answered by the
@@ -159,6 +162,12 @@ class Ranker:
             return self.score("sentence", rows)
         return self.order.predict(rows)
 
+    def span_ranking(self, rows: list[dict[str, float]]) -> np.ndarray:
+        """Scores that put the spans of one sentence in order (higher first)."""
+        if self.span_order is None:
+            return self.score("span", rows)
+        return self.span_order.predict(rows)
+
     @classmethod
     def from_json(cls, data: dict) -> Ranker:
         return cls(
@@ -168,6 +177,7 @@ class Ranker:
             float(data["span_threshold"]),
             int(data["top_sentences"]),
             TreeModel.from_json(data["order"]) if "order" in data else None,
+            TreeModel.from_json(data["span_order"]) if "span_order" in data else None,
         )
 
     def to_json(self, provenance: dict) -> dict:
@@ -178,6 +188,7 @@ class Ranker:
             "span_threshold": round(self.span_threshold, 4),
             "top_sentences": self.top_sentences,
             **({"order": self.order.to_json()} if self.order is not None else {}),
+            **({"span_order": self.span_order.to_json()} if self.span_order is not None else {}),
             "provenance": provenance,
         }
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.answering.answer_types import PHRASE_LABEL
 from bot.answering.evidence import TextTerms, stem
 from bot.answering.language import Entity, entity_cache
 from bot.answering.question import Question
@@ -72,6 +73,7 @@ class Candidate:
     span: Entity | None
     features: dict[str, float]
     score: float = 0.0
+    order: float = 0.0  # a span's place among the spans of its sentence (higher first)
 
 
 @dataclass
@@ -146,9 +148,7 @@ class Reader:
         """Scored candidates from the best sentences of the allowed articles: sentences by the
         `answer` model, their spans by the `span` model."""
         best = top_sentences(evidence, allowed_docs, self.ranker.top_sentences)
-        found = span_candidates(
-            question, best, evidence, entity_cache().entities([s.text for s in best])
-        )
+        found = span_candidates(question, best, evidence, answer_spans(question, best))
         score_candidates(self.ranker, found)
         return found
 
@@ -376,6 +376,19 @@ def top_sentences(evidence: Evidence, allowed_docs: set[str], n: int) -> list[Se
     return sorted(allowed, key=lambda s: s.order, reverse=True)[:n]
 
 
+def answer_spans(question: Question, sentences: list[Sentence]) -> list[tuple[Entity, ...]]:
+    """Each sentence's entities and, for a question that a phrase may answer, its noun chunks
+    that are not already an entity."""
+    texts = [s.text for s in sentences]
+    found = entity_cache().entities(texts)
+    if PHRASE_LABEL not in question.answer_type.showable:
+        return found
+    return [
+        (*ents, *(c for c in chunks if (c.start, c.end) not in {(e.start, e.end) for e in ents}))
+        for ents, chunks in zip(found, entity_cache().noun_chunks(texts), strict=True)
+    ]
+
+
 def span_candidates(
     question: Question,
     sentences: list[Sentence],
@@ -501,10 +514,11 @@ def score_candidates(ranker: Ranker, found: list[Candidate]) -> None:
     type, so the sentence that holds the likeliest short answer is preferred."""
     spans = [c for c in found if c.span is not None]
     if spans:
-        for candidate, value in zip(
-            spans, ranker.score("span", [c.features for c in spans]), strict=True
+        rows = [c.features for c in spans]
+        for candidate, value, order in zip(
+            spans, ranker.score("span", rows), ranker.span_ranking(rows), strict=True
         ):
-            candidate.score = float(value)
+            candidate.score, candidate.order = float(value), float(order)
     add_best_span(found)
     answers = [c for c in found if c.span is None]
     if answers:
@@ -527,8 +541,9 @@ def add_best_span(found: list[Candidate]) -> None:
 def choose(
     found: list[Candidate], span_threshold: float
 ) -> tuple[Candidate | None, Candidate | None]:
-    """The best sentence, and the best span of the expected type inside it when its score
-    clears `span_threshold` (a span of the wrong type is never shown)."""
+    """The best sentence, and the first span of the expected type inside it (in the span
+    order) of those whose score clears `span_threshold` (a span of the wrong type is never
+    shown)."""
     answer = max((c for c in found if c.span is None), key=lambda c: c.score, default=None)
     if answer is None:
         return None, None
@@ -540,7 +555,7 @@ def choose(
         and c.features["showable"]
         and c.score >= span_threshold
     ]
-    return answer, max(spans, key=lambda c: c.score, default=None)
+    return answer, max(spans, key=lambda c: c.order, default=None)
 
 
 def quote(candidate: Candidate, short: Candidate | None, body: str) -> Pick:

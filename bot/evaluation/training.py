@@ -3,9 +3,10 @@
 Every question is retrieved once; its sentences and answer candidates get the features the
 reader computes at run time. The models are fitted with grouped k-fold by article, so no article
 is in the fold that scores it: the sentence models first (the sentence order's out-of-fold
-scores choose the sentences read for spans), then the candidate models on those. The refusal
-thresholds are those that answer the most questions right (a refusal of an unanswerable
-question counts as right) on the out-of-fold scores (`choose_thresholds`). The figures printed
+scores choose the sentences read for spans), then the candidate models on those, and the trees
+that order the spans of each sentence. The refusal thresholds are those that answer the most
+questions right (a refusal of an unanswerable question counts as right) on the out-of-fold
+scores (`choose_thresholds`). The figures printed
 are those out-of-fold figures, per set, with a bootstrap 95% interval.
 """
 
@@ -20,7 +21,6 @@ from pathlib import Path
 import numpy as np
 
 from bot.answering.conversation import Conversation
-from bot.answering.language import entity_cache
 from bot.answering.question import Question
 from bot.answering.ranker import LinearModel, Ranker, Tree, TreeModel, feature_matrix
 from bot.answering.reader import (
@@ -28,6 +28,7 @@ from bot.answering.reader import (
     Evidence,
     Sentence,
     add_best_span,
+    answer_spans,
     choose,
     span_candidates,
     top_sentences,
@@ -45,7 +46,8 @@ MAX_FALSE_REFUSALS = 0.05
 # Inverse L2 strength of the logistic models (scikit-learn C), on standardised features.
 REGULARISATION = 0.5
 # The sentence order's trees: few and small, as ~560 questions can support (LightGBM's
-# lambdarank, pairs of sentences of one question; only the top 10 places count).
+# lambdarank, pairs of sentences of one question or spans of one sentence; only the top 10
+# places count). The spans' trees take the same settings.
 ORDER_PARAMETERS = {
     "objective": "lambdarank",
     "n_estimators": 100,
@@ -161,7 +163,7 @@ def fit_linear(rows: list[dict[str, float]], labels: list[int]) -> LinearModel:
 
 
 def fit_order(rows: list[dict[str, float]], labels: list[int], questions: list[int]) -> TreeModel:
-    """Trees ranking each question's sentences (rows of one question are consecutive)."""
+    """Trees ranking the rows of each group (a question's sentences, a sentence's spans)."""
     import lightgbm
 
     names = sorted({name for row in rows for name in row})
@@ -204,8 +206,9 @@ def tree_of(root: dict) -> Tree:
 def out_of_fold(
     rows: list[tuple[int, object, dict, int]], fold_of: list[int], ranked: bool = False
 ) -> list[float]:
-    """Out-of-fold scores for (example index, item, features, label) rows: probabilities of
-    the logistic model, or (`ranked`) the order of the trees."""
+    """Out-of-fold scores for (group index, item, features, label) rows, `fold_of` giving each
+    group's fold: probabilities of the logistic model, or (`ranked`) the order of the trees
+    ranking the rows of each group."""
     scores = [0.0] * len(rows)
     for fold in range(max(fold_of, default=0) + 1):
         train = [(i, f, y) for i, _, f, y in rows if fold_of[i] != fold]
@@ -225,6 +228,20 @@ def out_of_fold(
     return scores
 
 
+def span_rows(examples: list[Example], fold_of: list[int]) -> tuple[list[tuple], list[int]]:
+    """The span rows grouped by sentence, as `out_of_fold` takes them with `ranked`, and each
+    sentence's fold (its question's)."""
+    group: dict[tuple[int, int], int] = {}
+    rows = []
+    for i, e in enumerate(examples):
+        for c in e.candidates:
+            if c.span is not None:
+                key = group.setdefault((i, id(c.sentence)), len(group))
+                rows.append((key, c, c.features, span_label(e, c)))
+    folds_of_groups = [fold_of[i] for i, _ in group]
+    return rows, folds_of_groups
+
+
 def cross_validate(examples: list[Example], fold_of: list[int], top_n: int) -> None:
     """Out-of-fold scores on every sentence and candidate: the sentence model's scores choose
     which sentences are read for spans, as at run time."""
@@ -240,9 +257,7 @@ def cross_validate(examples: list[Example], fold_of: list[int], top_n: int) -> N
     for e in examples:
         evidence = Evidence(e.sentences, e.bodies, e.slot)
         best = top_sentences(evidence, e.allowed, top_n)
-        e.candidates = span_candidates(
-            e.analysis, best, evidence, entity_cache().entities([s.text for s in best])
-        )
+        e.candidates = span_candidates(e.analysis, best, evidence, answer_spans(e.analysis, best))
     for answers in (False, True):  # spans first: a sentence's best span is an answer feature
         if answers:
             for e in examples:
@@ -250,6 +265,11 @@ def cross_validate(examples: list[Example], fold_of: list[int], top_n: int) -> N
         labelled = candidate_rows(examples, answers)
         for (_, c, _, _), p in zip(labelled, out_of_fold(labelled, fold_of), strict=True):
             c.score = p
+    grouped, sentence_folds = span_rows(examples, fold_of)
+    for (_, c, _, _), o in zip(
+        grouped, out_of_fold(grouped, sentence_folds, ranked=True), strict=True
+    ):
+        c.order = o
 
 
 def candidate_rows(examples: list[Example], answers: bool) -> list[tuple]:
@@ -372,6 +392,10 @@ def train(examples: list[Example]) -> tuple[Ranker, dict]:
     for name, answers in (("span", False), ("answer", True)):
         rows = candidate_rows(examples, answers)
         ranker.models[name] = fit_linear([f for _, _, f, _ in rows], [y for *_, y in rows])
+    grouped, _ = span_rows(examples, fold_of)
+    ranker.span_order = fit_order(
+        [f for _, _, f, _ in grouped], [y for *_, y in grouped], [g for g, *_ in grouped]
+    )
     report["_choice"] = {
         "top_sentences": top_n,
         "threshold": ranker.threshold,
