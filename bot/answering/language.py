@@ -4,9 +4,10 @@ reader and citation checking.
 
 Questions get the whole pipeline (the parse finds the wh-word and its head noun). Passages get
 the named-entity recogniser alone, which does not depend on the tagger or the parser and is
-about twice as fast; they are parsed lazily, per retrieved sentence, and cached, because running
-NER over every article at ingest would cost more than the whole ingest does today (see README,
-"How it works").
+about twice as fast, and the sentences read for a phrase answer the tagger and the parser alone,
+for their noun chunks; both lazily, per retrieved sentence, and cached, because running them
+over every article at ingest would cost more than the whole ingest does today (see README, "How
+it works").
 """
 
 from __future__ import annotations
