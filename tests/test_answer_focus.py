@@ -77,10 +77,6 @@ def test_a_count_of_something_else_is_not_an_answer(service):
     assert answer.refused, answer.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=READER_GAP + "near misses are answered: the threshold keeps false refusals under 5%",
-)
 def test_a_money_question_is_not_answered_without_a_sum(service):
     answer = service.ask("What fine did the Freedonian interior ministry give the net cafes?")
     assert answer.refused, answer.text
