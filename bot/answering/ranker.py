@@ -2,16 +2,16 @@
 
 Three logistic models over named features: `sentence` scores every retrieved sentence; of the
 best sentences, `answer` scores each as the answer (with features of its best spans) and `span`
-scores each entity or noun chunk in it as the short answer. The sentences are put
-in order (which are read for spans, and so the order of chunks) by `order`, gradient-boosted
-trees fitted to rank the sentences of one question (LightGBM's lambdarank), which weigh features
-together as a linear model cannot ("like the question, but nothing in it fills the slot");
-`span_order`, trees of the same kind, puts the spans of one sentence in order, and a span's
-probability decides whether it may be shown. A feature a model has no weight for counts nothing;
-a missing feature is 0. The refusal thresholds and the number of sentences read for spans were
-chosen by grouped cross-validation on the training pool. There are
-two refusal thresholds: a question that asks for a name, number or date and finds none in the
-best sentence is answered by the quote alone only above `quote_threshold`.
+scores each entity or noun chunk in it as the short answer. The sentences are put in order
+(which are read for spans, and so the order of chunks) by `order`, gradient-boosted trees fitted
+to rank the sentences of one question (LightGBM's lambdarank), which weigh features together as
+a linear model cannot ("like the question, but nothing in it fills the slot"); `span_order`,
+trees of the same kind, puts the spans of one sentence in order, and a span's probability
+decides whether it may be shown. A feature a model has no weight for counts nothing; a missing
+feature is 0. The refusal thresholds and the number of sentences read for spans were chosen by
+grouped cross-validation on the training pool. There are two refusal thresholds: a question
+that asks for a name, number or date and finds none in the best sentence is answered by the
+quote alone only above `quote_threshold`.
 """
 
 from __future__ import annotations

@@ -232,9 +232,9 @@ def sentence_features(
     similarity,
 ) -> np.ndarray | None:
     """Fill `features` of each sentence. `idf(terms)` weighs the question's words; the
-    `similarity(question, texts)` of sentences to the question (cosine, and the alignment of
-    their word pieces) comes from the embedder. Returns the question's slot vector (the mean
-    of the pieces of its words that ask), when the embedder gives pieces."""
+    `similarity(question, texts)` of sentences to the question (cosine, the alignment of their
+    word pieces, and the vectors) comes from the embedder. Returns the question's slot vector
+    (the mean of the pieces of its words that ask), when the embedder gives pieces."""
     spans = {doc: list(sentence_spans(body)) for doc, body in bodies.items()}
     articles = {doc: TextTerms(body) for doc, body in bodies.items()}
     acronyms = {doc: definitions(body) for doc, body in bodies.items()}
@@ -409,10 +409,10 @@ def span_candidates(
     evidence: Evidence,
     entities: list[tuple[Entity, ...]],
 ) -> list[Candidate]:
-    """Each sentence as an answer (span None), and each of its entities the question does not
-    already name as a short answer. A sentence's answer features include the best of its
-    spans of the expected type, so that "Brian Welch, the guitarist" beats the lead sentence
-    that never names him."""
+    """Each sentence as an answer (span None), and each of its `entities` (entities, and noun
+    chunks where a phrase may answer) the question does not already name as a short answer. A
+    sentence's answer features include the best of its spans of the expected type, so that
+    "Brian Welch, the guitarist" beats the lead sentence that never names him."""
     kind = question.answer_type
     bodies = evidence.bodies
     asked = {stem(w) for w in words(question.text)}
