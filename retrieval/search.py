@@ -1,8 +1,8 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (BM25 over FTS5) fused by reciprocal rank fusion,
-then a diversity step so one article cannot fill every slot.
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25 over FTS5) fused by a fitted score
+(`fusion`), then a diversity step so one article cannot fill every slot.
 
 Dense search finds paraphrases; BM25 finds the names, numbers and acronyms news questions hinge
-on, which a 384-d sentence embedding blurs. RRF needs no score calibration between the two.
+on, which a 384-d sentence embedding blurs.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from typing import Literal
 from retrieval.acronyms import lookups
 from retrieval.catalog import StoredChunk
 from retrieval.errors import BadInputError
+from retrieval.fusion import Fusion, load_fusion
 from retrieval.index import NewsIndex
 from retrieval.plurals import counted
-
-RRF_K = 60
 
 
 @dataclass
@@ -133,10 +132,17 @@ class SearchResult:
 class Retriever:
     """Hybrid search over a `NewsIndex`."""
 
-    def __init__(self, index: NewsIndex, candidates: int = 40, per_article: int = 3) -> None:
+    def __init__(
+        self,
+        index: NewsIndex,
+        candidates: int = 40,
+        per_article: int = 3,
+        fusion: Fusion | None = None,
+    ) -> None:
         self.index = index
         self.candidates = candidates
         self.per_article = per_article
+        self.fusion = fusion or load_fusion()
 
     def scope(self, where: SearchFilter | None) -> Scope:
         """The articles `where` lets through; a filter that lets none through is bad input,
@@ -159,6 +165,15 @@ class Retriever:
         started = time.perf_counter()
         scope = self.scope(where)
         allowed = scope.doc_ids
+        dense, lexical = self.ranked_lists(query, allowed)
+        pool = self._fuse(dense, lexical)
+        hits = diversify(pool, k, self.per_article)
+        return SearchResult(hits, time.perf_counter() - started, pool, scope.note())
+
+    def ranked_lists(
+        self, query: str, allowed: set[str] | None = None
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """The dense and the lexical (chunk_id, score) lists, best first, before fusion."""
         dense = self.index.store.search(
             self.index.embeddings.embed_query(query),
             self.candidates,
@@ -166,21 +181,16 @@ class Retriever:
         )
         catalog = self.index.catalog
         other_forms = catalog.other_forms(*lookups(query))  # "UK Internet Forum" -> "UKIF"
-        lexical = catalog.search(" ".join([query, *other_forms]), self.candidates, allowed)
-        pool = self._fuse(dense, lexical)
-        hits = diversify(pool, k, self.per_article)
-        return SearchResult(hits, time.perf_counter() - started, pool, scope.note())
+        return dense, catalog.search(" ".join([query, *other_forms]), self.candidates, allowed)
 
     def _fuse(self, dense, lexical) -> list[Hit]:
-        """Reciprocal rank fusion of the two ranked lists of (chunk_id, score)."""
-        fused: dict[str, dict] = {}
-        for rank_field, ranked in (("dense_rank", dense), ("lexical_rank", lexical)):
-            for rank, (chunk_id, _score) in enumerate(ranked, 1):
-                entry = fused.setdefault(chunk_id, {"score": 0.0})
-                entry["score"] += 1 / (RRF_K + rank)
-                entry[rank_field] = rank
+        fused = self.fusion.fuse(dense, lexical)
         chunks = self.index.catalog.chunks(list(fused))
-        hits = [Hit(chunks[cid], **entry) for cid, entry in fused.items() if cid in chunks]
+        hits = [
+            Hit(chunks[cid], f.score, f.dense_rank, f.lexical_rank)
+            for cid, f in fused.items()
+            if cid in chunks
+        ]
         return sorted(hits, key=lambda h: h.score, reverse=True)
 
 

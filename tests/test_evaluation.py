@@ -207,15 +207,23 @@ def test_train_fits_weights_and_prints_cross_validated_figures(tmp_path, newsqa)
         str(out),
         "--report",
         str(tmp_path / "cv.json"),
+        "--fusion-out",
+        str(tmp_path / "fusion.json"),
     )
     assert result.returncode == 0, result.stderr
     assert re.search(
         r"seeds_mine \(24\): answer_accuracy 0\.\d\d \[0\.\d\d, [01]\.\d\d\]", result.stdout
     ), result.stdout
+    assert re.search(
+        r"seeds_mine \(20\): answer@1 [01]\.\d\d \[[01]\.\d\d, [01]\.\d\d\]", result.stdout
+    )
     weights = json.loads(out.read_text())
     assert set(weights["models"]) == {"sentence", "answer", "span"}
     assert 0 <= weights["threshold"] <= weights["quote_threshold"] <= 1
     assert weights["provenance"]["grouped_by"] == "article"
+    fusion = json.loads((tmp_path / "fusion.json").read_text())
+    # Both retrievers' scores count: a chunk either ranks higher is likelier to hold the answer.
+    assert fusion["weights"]["cosine"] > 0 and fusion["weights"]["lexical"] > 0
 
 
 def test_llm_eval_reports_citation_recall_and_precision_as_alce_does(tmp_path, cli_env, newsqa):

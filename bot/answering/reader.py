@@ -189,7 +189,11 @@ class Reader:
                             body[start:end],
                             rank,
                             index,
-                            {"dense": recip(hit.dense_rank), "lexical": recip(hit.lexical_rank)},
+                            {
+                                "dense": recip(hit.dense_rank),
+                                "lexical": recip(hit.lexical_rank),
+                                "retrieved": hit.score,
+                            },
                         )
         return list(found.values()), bodies
 

@@ -101,15 +101,19 @@ def collect(service: AnswerService, sets: dict[str, list[QAItem]]) -> list[Examp
     """Retrieve and featurise every question. A conversation's later turn is asked as the
     service asks a follow-up, after the earlier turn was answered right: with the sentence of
     its source that holds its answer."""
-    examples = []
-    for set_name, items in sets.items():
-        for item in items:
-            conversation = Conversation()
-            for turn in item.earlier:
-                said = answer_sentence(service, turn)
-                conversation.add(turn["question"], turn["question"], said)
-            examples.append(featurise(service, set_name, item, conversation))
-    return examples
+    return [
+        featurise(service, set_name, item, conversation_before(service, item))
+        for set_name, items in sets.items()
+        for item in items
+    ]
+
+
+def conversation_before(service: AnswerService, item: QAItem) -> Conversation:
+    """The conversation a question is asked in: its earlier turns, each answered right."""
+    conversation = Conversation()
+    for turn in item.earlier:
+        conversation.add(turn["question"], turn["question"], answer_sentence(service, turn))
+    return conversation
 
 
 def answer_sentence(service: AnswerService, turn: dict) -> str:
@@ -125,6 +129,12 @@ def answer_sentence(service: AnswerService, turn: dict) -> str:
     return ""
 
 
+def article_group(sources: list[str], retrieved: list[str], item: QAItem) -> str:
+    """The article a question is about, which keeps it in one fold: its first source, or for an
+    unanswerable question the first article retrieved."""
+    return sources[0] if sources else (retrieved[0] if retrieved else item.id)
+
+
 def featurise(
     service: AnswerService, set_name: str, item: QAItem, conversation: Conversation
 ) -> Example:
@@ -132,20 +142,19 @@ def featurise(
     hits, evidence, allowed, _ = service.gather(analysis, query, service.settings.top_k, None)
     catalog = service.index.catalog
     sources = [catalog.canonical(s) for s in item.sources]
-    group = sources[0] if sources else (hits[0].chunk.doc_id if hits else item.id)
+    group = article_group(sources, [h.chunk.doc_id for h in hits], item)
     return Example(
         set_name, item, group, analysis, evidence.sentences, evidence.bodies, allowed, evidence.slot
     )
 
 
-def folds(examples: list[Example]) -> list[int]:
+def folds(groups: list[str]) -> list[int]:
     """A fold per article group, spread evenly (GroupKFold)."""
     from sklearn.model_selection import GroupKFold
 
-    fold_of = [0] * len(examples)
-    groups = [e.group for e in examples]
+    fold_of = [0] * len(groups)
     splits = min(FOLDS, len(set(groups)))  # a small corpus has fewer articles than folds
-    for fold, (_, test) in enumerate(GroupKFold(splits).split(examples, groups=groups)):
+    for fold, (_, test) in enumerate(GroupKFold(splits).split(groups, groups=groups)):
         for i in test:
             fold_of[i] = fold
     return fold_of
@@ -373,7 +382,7 @@ def figures(examples: list[Example], ranker: Ranker) -> dict:
 
 def train(examples: list[Example]) -> tuple[Ranker, dict]:
     """Cross-validate each number of span-read sentences, keep the best, refit on all."""
-    fold_of = folds(examples)
+    fold_of = folds([e.group for e in examples])
     results = {}
     for top_n in TOP_SENTENCES:
         cross_validate(examples, fold_of, top_n)

@@ -402,9 +402,14 @@ def train(
     report: Annotated[Path, typer.Option(help="Cross-validated figures, as JSON.")] = Path(
         "reports/train.json"
     ),
+    fusion_out: Annotated[Path, typer.Option(help="Where retrieval's fusion weights go.")] = Path(
+        "retrieval/fusion.json"
+    ),
 ) -> None:
-    """Fit the reader's ranker with grouped k-fold by article; print cross-validated figures."""
+    """Fit retrieval's fusion, then the reader's ranker on what the fitted retrieval finds, with
+    grouped k-fold by article; print cross-validated figures."""
     from bot.answering.service import AnswerService
+    from bot.evaluation.fusion_training import ranked_lists, train_fusion, write_fusion
     from bot.evaluation.harness import load_qa
     from bot.evaluation.training import collect, write
     from bot.evaluation.training import train as fit
@@ -414,16 +419,23 @@ def train(
     except NewsQAError as exc:
         fail(exc)
     index = eval_index(corpus)
+    sources = [str(p) for p in qa]
     try:
-        examples = collect(AnswerService(index, ranker=None), sets)
+        service = AnswerService(index, ranker=None)
+        fusion, fusion_figures = train_fusion(ranked_lists(service, sets))
+        write_fusion(fusion, fusion_figures, fusion_out, sources)
+        console.print(f"fusion: {fusion_out}; out of fold, the diverse top 4", highlight=False)
+        print_figures(fusion_figures)
+        service.retriever.fusion = fusion
+        examples = collect(service, sets)
     except NewsQAError as exc:
         fail(exc)
     finally:
         index.close()
     ranker, figures = fit(examples)
-    write(ranker, figures, out, [str(p) for p in qa])
+    write(ranker, figures, out, sources)
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps(figures, indent=2))
+    report.write_text(json.dumps({**figures, "_fusion": fusion_figures}, indent=2))
     choice = figures.pop("_choice")
     console.print(
         f"weights: {out}; {len(examples)} questions, 5 folds grouped by article; "
@@ -431,6 +443,11 @@ def train(
         f"{choice['top_sentences']} sentences read for spans",
         highlight=False,
     )
+    print_figures(figures)
+
+
+def print_figures(figures: dict) -> None:
+    """Per set, each figure with its bootstrap 95% interval."""
     for name, row in figures.items():
         cells = [
             f"{metric} {v[0]:.2f} [{v[1]:.2f}, {v[2]:.2f}]"
