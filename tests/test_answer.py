@@ -131,15 +131,7 @@ def test_each_retrievers_best_chunks_reach_the_answerer_even_when_fusion_ranks_t
 @pytest.mark.parametrize(
     "question, expected",
     [
-        pytest.param(
-            "Besides military supplies, how has Beijing helped keep the war in Ukraine going?",
-            "oil",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 18: 'Russian oil' scores 0.095 against the span threshold of 0.105 "
-                "since the refit with the fitted fusion; the quote alone is shown",
-            ),
-        ),
+        ("Besides military supplies, how has Beijing helped keep the war in Ukraine going?", "oil"),
         ("What sort of diplomacy catalysed the breakthrough Witkoff described?", "diplomacy"),
     ],
 )

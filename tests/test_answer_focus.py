@@ -90,10 +90,6 @@ def test_what_was_her_time_is_answered_with_a_time(service):
     assert "52.31 seconds" in answer.sources[0].quote, answer.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=READER_GAP + "near misses are answered: the threshold keeps false refusals under 5%",
-)
 def test_a_bid_for_a_player_is_not_his_wage(service):
     answer = service.ask("What weekly wage would Joe Tamsin earn at Calder Athletic?")
     assert answer.refused, answer.text

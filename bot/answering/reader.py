@@ -457,6 +457,10 @@ def span_candidates(
                         "rarity": 1.0 / (1.0 + math.log(max(article.count(names[-1]), 1))),
                         "span_position": entity.start / max(len(s.text), 1),
                         "span_words": 1.0 / len(names),
+                        # "best musical *actor*" for "which actor": a span that restates the
+                        # question's words stands for them, not for the answer
+                        "span_asked": sum(stem(w) in asked for w in names) / len(names),
+                        "span_has_head": float(bool(head) and head in {stem(w) for w in names}),
                         **slot_fit(evidence.slot, s.pieces, entity),
                     },
                 )
