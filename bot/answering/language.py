@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.answering.answer_types import PHRASE_LABEL
-from retrieval.bylines import SPACY_PACKAGE
+from retrieval.spacy_model import load_spacy
 
 PASSAGE_ONLY = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 # Noun chunks need the parse and the coarse tags, not the entities.
@@ -91,9 +91,7 @@ _loading = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _loaded():
-    import spacy
-
-    nlp = spacy.load(SPACY_PACKAGE)
+    nlp = load_spacy()
     ruler = nlp.add_pipe("entity_ruler", after="ner", config={"overwrite_ents": True})
     ruler.add_patterns(ENTITY_PATTERNS)
     return nlp
