@@ -86,8 +86,8 @@ def recency_of(question: str, newest: date) -> Recency | None:
 
 def by_recency(hits: list[Hit], recency: Recency) -> list[Hit]:
     """The fused hits kept to what the question asks of dates, after fusion: the newest
-    article's among the best hits, or those inside the window. When none qualifies (nothing
-    dated, or nothing in the window), the hits are kept as they are."""
+    article's among the best hits, or those inside the window and the undated. When none
+    qualifies (nothing dated, or nothing in the window), the hits are kept as they are."""
 
     def dated(hit: Hit) -> date | None:
         try:
@@ -98,9 +98,13 @@ def by_recency(hits: list[Hit], recency: Recency) -> list[Hit]:
     if recency.newest_first:
         days = [d for h in hits[:RELEVANT_TOP] if (d := dated(h))]
         kept = [h for h in hits if days and dated(h) == max(days)]
-    else:
-        kept = [h for h in hits if (d := dated(h)) and recency.start <= d <= recency.end]
-    return kept or hits
+        return kept or hits
+    inside = [(d := dated(h)) is not None and recency.start <= d <= recency.end for h in hits]
+    if not any(inside):
+        return hits
+    # A window drops only what is dated outside it: an undated article cannot be shown to be,
+    # and "the profit in the final quarter of 2004" is as likely in one as in a dated article.
+    return [h for h, within in zip(hits, inside, strict=True) if within or dated(h) is None]
 
 
 def newest_date(index: NewsIndex) -> date | None:

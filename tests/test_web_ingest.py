@@ -217,6 +217,27 @@ def test_dates_a_question_asks_for_are_measured_from_the_newest_article(question
     assert recency_of("What is the latest on the toll?", date(2025, 3, 20)).newest_first
 
 
+def test_a_date_in_the_question_drops_only_articles_dated_outside_it():
+    """Most archived articles carry no date: "the profit in the final quarter of 2004" must
+    still be read from an undated article, while one dated in another year is left out."""
+    from datetime import date
+
+    from retrieval.catalog import StoredChunk
+    from retrieval.recency import by_recency, recency_of
+    from retrieval.search import Hit
+
+    def hit(doc_id: str, day: str | None) -> Hit:
+        return Hit(StoredChunk(f"{doc_id}::0", doc_id, 0, 10, "text", doc_id, None, day), 1.0)
+
+    hits = [hit("old", "1920-04-05"), hit("undated", None), hit("dated", "2004-12-31")]
+    asked = recency_of(
+        "How much profit did Ask Jeeves make in the final quarter of 2004?", date(2025, 3, 20)
+    )
+    assert [h.chunk.doc_id for h in by_recency(hits, asked)] == ["undated", "dated"]
+    # With nothing dated inside the window, nothing is dropped.
+    assert by_recency(hits[:2], asked) == hits[:2]
+
+
 def test_a_changed_article_replaces_its_chunks(site, tmp_path, embeddings):
     from tests.news_server import STORIES
 
