@@ -82,3 +82,22 @@ def test_a_part_the_articles_do_not_cover_is_named(seeded_newsqa):
         "What did the Dalai Lama say? I cannot find this in the articles. (the articles never "
         "mention Dalai"
     ) in result.stdout
+
+
+@pytest.mark.parametrize(
+    "question, wanted",
+    [
+        (
+            "Of the 146 people who responded to the consultation, how many thought it was wrong?",
+            "CARDINAL",
+        ),
+        ("When Britons upgrade their mobiles, what proportion of the handsets return?", "PERCENT"),
+        ("Who scored Italy's only try when Wales ran in six tries in Rome?", "PERSON"),
+    ],
+)
+def test_the_wh_word_of_a_scene_setting_clause_does_not_set_the_answer_type(question, wanted):
+    """A short answer has the type the question asks for: "how many", not the "who" of the
+    relative clause before it."""
+    from bot.answering.question import analyse
+
+    assert wanted in analyse(question).answer_type.labels

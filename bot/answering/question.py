@@ -57,11 +57,13 @@ def analyse(question: str) -> Question:
 
 def wh_phrase_and_head(doc) -> tuple[str | None, str | None, tuple[int, int] | None]:
     """The wh-phrase ("who", "how many"), the head noun's lemma ("which *guitarist*", "what was
-    the *price*", "how many *tonnes*") and the characters from the wh-word to the head."""
-    for token in doc:
+    the *price*", "how many *tonnes*") and the characters from the wh-word to the head. The
+    wh-word that asks is the first outside a relative or adverbial clause ("*When* a web page
+    shows a registration, *which company* ...", "Of the 146 people *who* responded, *how many*
+    ..."), or the first of all when each is inside one."""
+    asked = [t for t in doc if t.lower_ in WH_WORDS]
+    for token in sorted(asked, key=in_subordinate_clause):
         lower = token.lower_
-        if lower not in WH_WORDS:
-            continue
         if lower == "how":
             following = token.nbor(1) if token.i + 1 < len(doc) else None
             if following is not None and following.pos_ in {"ADJ", "ADV"}:
@@ -85,6 +87,12 @@ def wh_phrase_and_head(doc) -> tuple[str | None, str | None, tuple[int, int] | N
             return lower, lemma_of(named), slot_span(token, named)
         return lower, None, slot_span(token, token)
     return None, None, None
+
+
+def in_subordinate_clause(token) -> bool:
+    """Whether a clause that describes or sets the scene (a relative or adverbial clause)
+    holds the token, by the dependency path from it to the root."""
+    return any(t.dep_ in {"relcl", "advcl"} for t in (token, *token.ancestors))
 
 
 def slot_span(first, last) -> tuple[int, int]:
