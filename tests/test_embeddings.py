@@ -1,6 +1,10 @@
-"""The embedding model gives a text the same vector whatever it is batched with."""
+"""The embedding model gives a text the same vector whatever it is batched with, and the
+reader embeds a sentence once however many questions read it."""
 
 import numpy as np
+
+from bot.answering.sentence_vectors import SentenceVectors
+from retrieval.embeddings import MiniLMEmbeddings
 
 
 def test_vector_does_not_depend_on_batch_or_padding(embeddings):
@@ -16,3 +20,46 @@ def test_vector_does_not_depend_on_batch_or_padding(embeddings):
     assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-4)
     # and the vectors still mean something: the answer is nearer than the rates story
     assert float(alone @ batched[0]) > float(alone @ batched[1]) + 0.1
+
+
+class CountingEmbeddings(MiniLMEmbeddings):
+    """The real model, counting the texts it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts = 0
+
+    def embed_with_tokens(self, texts):
+        self.texts += len(texts)
+        return super().embed_with_tokens(texts)
+
+
+def test_sentences_are_embedded_once_across_questions():
+    """The second question about the same article embeds only itself, and reads the same
+    vectors for the sentences as the first did."""
+    model = CountingEmbeddings()
+    remembered = SentenceVectors(model, capacity=10)
+    sentences = [
+        "Brian Welch, the guitarist with US rock band Korn, has quit the group.",
+        "He said he had found God and would not play the band's music again.",
+    ]
+    first, first_pieces = remembered.embed_with_tokens("Who left Korn?", sentences)
+    assert model.texts == 3
+    second, second_pieces = remembered.embed_with_tokens("Why did he leave?", sentences[::-1])
+    assert model.texts == 4
+    assert np.allclose(first[1:], second[:0:-1])
+    assert np.array_equal(first_pieces[1].vectors, second_pieces[2].vectors)
+    assert first_pieces[1].vectors.shape[1] == model.dimension
+    fresh = model.embed([sentences[0]])[0]
+    assert float(fresh @ first[1]) > 0.999
+    assert float(first[0] @ first[1]) > float(first[0] @ first[2])  # the question still reads
+
+
+def test_the_least_recently_used_sentence_is_forgotten_first():
+    model = CountingEmbeddings()
+    remembered = SentenceVectors(model, capacity=2)
+    remembered.embed_with_tokens("q", ["one sentence here.", "two sentences here."])
+    remembered.embed_with_tokens("q", ["one sentence here.", "three sentences here."])
+    model.texts = 0
+    remembered.embed_with_tokens("q", ["one sentence here.", "three sentences here."])
+    assert model.texts == 1  # only the question: "two" went, the two used last stayed

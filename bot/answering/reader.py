@@ -25,6 +25,7 @@ from bot.answering.evidence import TextTerms, stem
 from bot.answering.language import Entity, entity_cache
 from bot.answering.question import Question
 from bot.answering.ranker import Ranker
+from bot.answering.sentence_vectors import SentenceVectors
 from retrieval.acronyms import definitions, spelled_out
 from retrieval.catalog import Catalog
 from retrieval.embeddings import Pieces
@@ -119,6 +120,7 @@ class Reader:
         self.embeddings = embeddings
         self.catalog = catalog
         self.ranker = ranker
+        self.sentence_vectors = SentenceVectors(embeddings)
 
     def score(self, question: Question, hits: list[Hit], covering: set[str]) -> Evidence:
         """Sentence features and scores for every prose sentence of `hits`."""
@@ -212,7 +214,7 @@ class Reader:
         if not hasattr(self.embeddings, "embed_with_tokens"):
             vectors = np.asarray(self.embeddings.embed_documents([question, *texts]))
             return vectors[1:] @ vectors[0], np.zeros(len(texts), dtype=np.float32), None, vectors
-        vectors, pieces = self.embeddings.embed_with_tokens([question, *texts])
+        vectors, pieces = self.sentence_vectors.embed_with_tokens(question, texts)
         asked = pieces[0].vectors
         aligned = [
             float((asked @ text.vectors.T).max(axis=1).mean())
