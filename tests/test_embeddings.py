@@ -63,3 +63,18 @@ def test_the_least_recently_used_sentence_is_forgotten_first():
     model.texts = 0
     remembered.embed_with_tokens("q", ["one sentence here.", "three sentences here."])
     assert model.texts == 1  # only the question: "two" went, the two used last stayed
+
+
+def test_a_pass_set_aside_leaves_the_memory_as_it_was():
+    """The evaluation's retrieval pass embeds a question's sentences without warming the memory
+    for the answer it times next."""
+    model = CountingEmbeddings()
+    remembered = SentenceVectors(model)
+    remembered.embed_with_tokens("q", ["an earlier answer's sentence."])
+    with remembered.set_aside():
+        remembered.embed_with_tokens("q", ["a sentence of the next question."])
+    model.texts = 0
+    remembered.embed_with_tokens(
+        "q", ["an earlier answer's sentence.", "a sentence of the next question."]
+    )
+    assert model.texts == 2  # the question and the sentence embedded while set aside

@@ -3,22 +3,24 @@
 A sentence's vector and its pieces' contextual vectors do not depend on the question, and the
 same articles answer many questions (the turns of a conversation, a day's questions about the
 day's news), while embedding the sentences is most of an answer's time. The least recently used
-sentence goes first once `capacity` is reached. Piece vectors are kept as float16 (half the
-memory; every answer reads them back the same way, remembered or not, so an answer does not
-change between the first and the second time it is asked).
+sentence goes first once `capacity` is reached. Vectors are kept as the embedder gives them
+(float32): the reader's features, and so its answers, are those it computes without the memory
+(up to the last bits, which the padding of each batch moves anyway).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
 from retrieval.embeddings import Pieces
 
-# About 30 pieces of 384 float16 values each: some 45 MB at most.
-CAPACITY = 2_000
+# About 30 pieces of 384 float32 values each: some 70 MB at most.
+CAPACITY = 1_500
 
 
 class SentenceVectors:
@@ -35,7 +37,7 @@ class SentenceVectors:
             missing = list(dict.fromkeys(t for t in texts if t not in self._remembered))
         vectors, pieces = self.embeddings.embed_with_tokens([question, *missing])
         fresh = {
-            text: (vector, stored(piece))
+            text: (vector, piece)
             for text, vector, piece in zip(missing, vectors[1:], pieces[1:], strict=True)
         }
         with self._lock:
@@ -47,12 +49,17 @@ class SentenceVectors:
             while len(self._remembered) > self.capacity:
                 self._remembered.popitem(last=False)
         out = np.stack([vectors[0], *(v for v, _ in found)])
-        return out, [pieces[0], *(read(p) for _, p in found)]
+        return out, [pieces[0], *(p for _, p in found)]
 
-
-def stored(pieces: Pieces) -> Pieces:
-    return Pieces(pieces.vectors.astype(np.float16), pieces.offsets)
-
-
-def read(pieces: Pieces) -> Pieces:
-    return Pieces(pieces.vectors.astype(np.float32), pieces.offsets)
+    @contextmanager
+    def set_aside(self) -> Iterator[None]:
+        """Inside the block nothing is remembered from before it, and after it nothing it
+        embedded is: the evaluation's retrieval pass over a question must not warm the memory
+        for the answer it then times."""
+        with self._lock:
+            kept, self._remembered = self._remembered, OrderedDict()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._remembered = kept

@@ -153,7 +153,8 @@ class Evaluation:
         depth = max(self.ks)
         started = time.perf_counter()
         if system == "newsqa":
-            hits = self.service.gather(analyse(question), question, depth, None)[0]
+            with self.service.reader.sentence_vectors.set_aside():
+                hits = self.service.gather(analyse(question), question, depth, None)[0]
             found = [(h.chunk.doc_id, h.chunk.text) for h in hits]
         elif system == "langchain-default":
             found = [(h.doc_id, h.text) for h in self.peers.langchain_default(question, depth)]
