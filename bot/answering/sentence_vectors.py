@@ -33,16 +33,17 @@ class SentenceVectors:
     def embed_with_tokens(self, question: str, texts: list[str]) -> tuple[np.ndarray, list[Pieces]]:
         """The vectors and pieces of the question (never remembered) and of each text, as the
         embedder's `embed_with_tokens([question, *texts])` gives them."""
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._remembered))
+        with self._lock:  # read now: another question's thread may push them out meanwhile
+            known = {t: self._remembered[t] for t in texts if t in self._remembered}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
         vectors, pieces = self.embeddings.embed_with_tokens([question, *missing])
         fresh = {
             text: (vector, piece)
             for text, vector, piece in zip(missing, vectors[1:], pieces[1:], strict=True)
         }
+        found = [fresh.get(t) or known[t] for t in texts]
         with self._lock:
             self._remembered.update(fresh)
-            found = [fresh.get(t) or self._remembered[t] for t in texts]
             for text in texts:
                 if text in self._remembered:
                     self._remembered.move_to_end(text)
