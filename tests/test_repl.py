@@ -28,6 +28,7 @@ def chat_env(cli_env, seed_index_dir, tmp_path):
         COLUMNS="120",
         LINES="40",
         PROMPT_TOOLKIT_NO_CPR="1",
+        PYTHONFAULTHANDLER="1",  # a crash in a native library prints where it happened
     )
     cli_env.pop("NO_COLOR", None)
     return cli_env
@@ -44,7 +45,14 @@ def spawn_chat(env, *options: str):
         timeout=60,
         dimensions=(40, 120),
     )
-    child.expect_exact("newsqa — 5 articles")
+    try:
+        child.expect_exact("newsqa — 5 articles")
+    except pexpect.EOF:
+        child.close()
+        pytest.fail(
+            f"newsqa chat ended before its banner (exit {child.exitstatus}, "
+            f"signal {child.signalstatus}): {child.before!r}"
+        )
     child.expect_exact("Type /help for commands")
     child.expect(PROMPT)
     child.banner_tail = child.before  # what the banner says after its first line

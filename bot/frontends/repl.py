@@ -160,11 +160,13 @@ class Repl:
         return True
 
     def warm_up(self) -> None:
-        """Load the models and open the store, so the first answer does not wait."""
-        from bot.answering.language import load_in_background
+        """Load the models and open the store, so the first answer does not wait. One after
+        another in this one thread: the native libraries (spaCy's, onnxruntime, Chroma's Rust
+        bindings) are never initialised side by side while the prompt comes up."""
+        from bot.answering.language import pipeline
 
-        load_in_background()
         try:
+            pipeline()
             self.index.embeddings.embed_query("warm up")
             self.index.store.count()
         except Exception:  # reported properly when the user asks a question
@@ -379,9 +381,6 @@ def run_repl(
         if not repl.handle(line):
             break
     console.print("bye")
-    from bot.answering.language import finish_background_load
-
-    finish_background_load()
 
 
 def prompt_session(data_dir: Path):
