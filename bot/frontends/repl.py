@@ -161,7 +161,7 @@ class Repl:
 
     def warm_up(self) -> None:
         """Load the models and open the store, so the first answer does not wait. One after
-        another in this one thread: the native libraries (spaCy's, onnxruntime, Chroma's Rust
+        another in this one thread: the native libraries (spaCy's, OpenVINO, Chroma's Rust
         bindings) are never initialised side by side while the prompt comes up."""
         from bot.answering.language import pipeline
 
