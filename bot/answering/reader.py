@@ -22,7 +22,7 @@ import numpy as np
 
 from bot.answering.answer_types import PHRASE_LABEL
 from bot.answering.evidence import TextTerms, stem
-from bot.answering.language import Entity, entity_cache
+from bot.answering.language import Entity, entity_cache, joined_entities
 from bot.answering.question import Question
 from bot.answering.ranker import Ranker
 from bot.answering.sentence_vectors import SentenceVectors
@@ -397,10 +397,13 @@ def top_sentences(evidence: Evidence, allowed_docs: set[str], n: int) -> list[Se
 
 
 def answer_spans(question: Question, sentences: list[Sentence]) -> list[tuple[Entity, ...]]:
-    """Each sentence's entities and, for a question that a phrase may answer, its noun chunks
-    that are not already an entity."""
+    """Each sentence's entities, neighbouring entities joined (`joined_entities`) and, for a
+    question that a phrase may answer, its noun chunks that are not already an entity."""
     texts = [s.text for s in sentences]
-    found = entity_cache().entities(texts)
+    found = [
+        (*ents, *joined_entities(text, ents))
+        for text, ents in zip(texts, entity_cache().entities(texts), strict=True)
+    ]
     if PHRASE_LABEL not in question.answer_type.showable:
         return found
     return [
@@ -459,6 +462,7 @@ def span_candidates(
                         "rarity": 1.0 / (1.0 + math.log(max(article.count(names[-1]), 1))),
                         "span_position": entity.start / max(len(s.text), 1),
                         "span_words": 1.0 / len(names),
+                        "joined": float(entity.joined),
                         # "best musical *actor*" for "which actor": a span that restates the
                         # question's words stands for them, not for the answer
                         "span_asked": sum(stem(w) in asked for w in names) / len(names),
