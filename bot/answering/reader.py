@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.answering.answer_types import PHRASE_LABEL
-from bot.answering.evidence import TextTerms, stem
+from bot.answering.evidence import stem, terms_of
 from bot.answering.language import Entity, entity_cache, joined_entities
 from bot.answering.question import Question
 from bot.answering.ranker import Ranker
@@ -170,6 +170,7 @@ class Reader:
 
     def _sentences(self, hits: list[Hit]) -> tuple[list[Sentence], dict[str, str]]:
         bodies: dict[str, str] = {}
+        spans: dict[str, list[tuple[int, int]]] = {}
         found: dict[tuple[str, int], Sentence] = {}
         for rank, hit in enumerate(hits, 1):
             chunk = hit.chunk
@@ -178,8 +179,9 @@ class Reader:
                 if record is None:
                     continue
                 bodies[chunk.doc_id] = record.body
+                spans[chunk.doc_id] = list(sentence_spans(record.body))
             body = bodies[chunk.doc_id]
-            for index, (start, end) in enumerate(sentence_spans(body)):
+            for index, (start, end) in enumerate(spans[chunk.doc_id]):
                 inside = start >= chunk.start and end <= chunk.end
                 if inside and is_prose(body[start:end]) and not is_heading(body, start, end):
                     key = (chunk.doc_id, start)
@@ -242,7 +244,7 @@ def sentence_features(
     word pieces, and the vectors) comes from the embedder. Returns the question's slot vector
     (the mean of the pieces of its words that ask), when the embedder gives pieces."""
     spans = {doc: list(sentence_spans(body)) for doc, body in bodies.items()}
-    articles = {doc: TextTerms(body) for doc, body in bodies.items()}
+    articles = {doc: terms_of(body) for doc, body in bodies.items()}
     acronyms = {doc: definitions(body) for doc, body in bodies.items()}
     weights = idf(question.content)
     total = sum(weights.values()) or 1.0
@@ -260,8 +262,8 @@ def sentence_features(
         before = body[slice(*doc_spans[s.index - 1])] if s.index > 0 else ""
         after = body[slice(*doc_spans[s.index + 1])] if s.index + 1 < len(doc_spans) else ""
         own_text = spelled_out(s.text, acronyms[s.doc_id])  # "HTF" matches "Harbour Traders Forum"
-        own = TextTerms(own_text)
-        around = TextTerms(spelled_out(f"{before} {s.text} {after}", acronyms[s.doc_id]))
+        own = terms_of(own_text)
+        around = terms_of(spelled_out(f"{before} {s.text} {after}", acronyms[s.doc_id]))
         article = articles[s.doc_id]
         own_cov = sum(w for t, w in weights.items() if own.has_word(t)) / total
         around_cov = sum(w for t, w in weights.items() if around.has_word(t)) / total
@@ -369,7 +371,7 @@ def local_coverage(
         mine = [s for s in sentences if s.doc_id == doc]
         if not mine:
             continue
-        terms = [TextTerms(spelled_out(body[a:b], acronyms[doc])) for a, b in spans[doc]]
+        terms = [terms_of(spelled_out(body[a:b], acronyms[doc])) for a, b in spans[doc]]
         found = {t: [i for i, x in enumerate(terms) if x.has_word(t)] for t in question.content}
         weights = {
             t: math.log((1 + len(terms)) / len(where)) for t, where in found.items() if where
