@@ -173,6 +173,10 @@ class EntityCache:
     def entities(self, sentences: list[str]) -> list[tuple[Entity, ...]]:
         return self._spans(sentences, chunks=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
     def noun_chunks(self, sentences: list[str]) -> list[tuple[Entity, ...]]:
         """Each sentence's noun chunks, labelled PHRASE: the short answers of questions that
         want a phrase or a thing the recogniser has no label for ("shuttle diplomacy")."""

@@ -52,6 +52,10 @@ class SentenceVectors:
         out = np.stack([vectors[0], *(v for v, _ in found)])
         return out, [pieces[0], *(p for _, p in found)]
 
+    def clear(self) -> None:
+        with self._lock:
+            self._remembered.clear()
+
     @contextmanager
     def set_aside(self) -> Iterator[None]:
         """Inside the block nothing is remembered from before it, and after it nothing it
