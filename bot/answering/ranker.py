@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -80,22 +80,6 @@ class Tree:
     right: np.ndarray
     value: np.ndarray
 
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        if not len(self.feature):  # a tree that is one leaf
-            return np.full(len(x), self.value[0])
-        node = np.zeros(len(x), dtype=np.int64)
-        rows = np.arange(len(x))
-        out = np.zeros(len(x))
-        while len(rows):
-            here = node[rows]
-            left = x[rows, self.feature[here]] <= self.threshold[here]
-            child = np.where(left, self.left[here], self.right[here])
-            leaf = child < 0
-            out[rows[leaf]] = self.value[~child[leaf]]
-            node[rows] = child
-            rows = rows[~leaf]
-        return out
-
 
 @dataclass
 class TreeModel:
@@ -105,8 +89,15 @@ class TreeModel:
     trees: list[Tree]
 
     def predict(self, rows: list[dict[str, float]]) -> np.ndarray:
-        x = feature_matrix(self.features, rows)
-        return sum((tree.predict(x) for tree in self.trees), np.zeros(len(rows)))
+        leaves = self._forest.leaves(feature_matrix(self.features, rows))
+        out = np.zeros(len(rows))
+        for column in leaves.T:  # tree by tree, as the trees were summed when fitted
+            out += column
+        return out
+
+    @cached_property
+    def _forest(self) -> Forest:
+        return Forest(self.trees)
 
     @classmethod
     def from_json(cls, data: dict) -> TreeModel:
@@ -136,6 +127,43 @@ class TreeModel:
                 for t in self.trees
             ],
         }
+
+
+class Forest:
+    """All trees' nodes in one set of arrays, so that every row walks every tree at once: one
+    numpy step per level instead of one per level and tree (a question's sentences and spans
+    went through 200 trees one by one, 20 ms an answer on the 2-core machines)."""
+
+    def __init__(self, trees: list[Tree]) -> None:
+        nodes = np.cumsum([0, *(len(t.feature) for t in trees)])
+        leaves = np.cumsum([0, *(len(t.value) for t in trees)])
+
+        def child(t: int, side: np.ndarray) -> np.ndarray:
+            """A child's index among all trees' nodes, or `~index` among all their leaves."""
+            return np.where(side < 0, ~(leaves[t] + ~side), nodes[t] + side)
+
+        self.feature = np.concatenate([t.feature for t in trees]).astype(np.int64)
+        self.threshold = np.concatenate([t.threshold for t in trees]).astype(np.float64)
+        self.left = np.concatenate([child(i, t.left) for i, t in enumerate(trees)])
+        self.right = np.concatenate([child(i, t.right) for i, t in enumerate(trees)])
+        self.value = np.concatenate([t.value for t in trees])
+        # A tree that is one leaf starts at that leaf.
+        self.roots = np.array(
+            [nodes[i] if len(t.feature) else ~leaves[i] for i, t in enumerate(trees)],
+            dtype=np.int64,
+        )
+
+    def leaves(self, x: np.ndarray) -> np.ndarray:
+        """The value of the leaf each row reaches in each tree: (rows, trees)."""
+        node = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
+        inner = node >= 0
+        while inner.any():
+            rows, trees = np.nonzero(inner)
+            here = node[rows, trees]
+            goes_left = x[rows, self.feature[here]] <= self.threshold[here]
+            node[rows, trees] = np.where(goes_left, self.left[here], self.right[here])
+            inner = node >= 0
+        return self.value[~node]
 
 
 @dataclass
