@@ -37,7 +37,7 @@ def stem(word: str) -> str:
 CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of|for|and|the|on|de|&)?\s*[A-Z][\w’'-]*)+")
 
 
-PREFIX_STEM = 5  # stems this long match when one begins the other ("referend" / "referendum")
+PREFIX_STEM = 5  # stems this long match when one begins the other ("econom", "economi")
 
 
 class TextTerms:
