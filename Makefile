@@ -50,7 +50,7 @@ clean:
 
 SHARED ?= ../shared
 # What the reader's ranker is fitted on: the training pool and our own sets, except bbc_dec,
-# bbc_winter, bbc_solstice, bbc_advent, bbc_frost and bbc_thaw (locked, never fitted on) and the
+# bbc_winter, bbc_solstice, bbc_advent, bbc_frost, bbc_thaw and bbc_ember (locked, never fitted on) and the
 # shared seeds_dev set.
 TRAIN_SETS := $(SHARED)/eval/train/pool.jsonl $(SHARED)/eval/train/pool_seeds.jsonl \
 	$(SHARED)/eval/train/pool_conversations.jsonl eval/seeds_mine.jsonl eval/bbc_tune.jsonl \
@@ -65,7 +65,8 @@ eval: install
 		--qa eval/bbc_tune.jsonl --qa eval/bbc_check.jsonl --qa eval/bbc_fresh.jsonl \
 		--qa eval/bbc_late.jsonl --qa eval/bbc_dec.jsonl --qa eval/bbc_winter.jsonl \
 		--qa eval/bbc_solstice.jsonl --qa eval/bbc_advent.jsonl --qa eval/bbc_frost.jsonl \
-		--qa eval/bbc_thaw.jsonl --qa $(SHARED)/eval/train/pool_conversations.jsonl --corpus seeds --corpus $(SHARED)/corpora/bbc --out reports/eval
+		--qa eval/bbc_thaw.jsonl --qa eval/bbc_ember.jsonl \
+		--qa $(SHARED)/eval/train/pool_conversations.jsonl --corpus seeds --corpus $(SHARED)/corpora/bbc --out reports/eval
 
 # Ingest, latency and cold start against the peers, then the vector store at 10^4..10^6 chunks.
 # Our modules get their bytecode compiled first, as an installed package has it (an editable install

@@ -11,6 +11,7 @@ from retrieval.search import Hit
 from tests.conftest import (
     NSC_DOC,
     NSC_QUESTION,
+    READER_GAP,
     SEEDS,
     TOMAHAWK_DOC,
     cited_numbers,
@@ -131,7 +132,15 @@ def test_each_retrievers_best_chunks_reach_the_answerer_even_when_fusion_ranks_t
 @pytest.mark.parametrize(
     "question, expected",
     [
-        ("Besides military supplies, how has Beijing helped keep the war in Ukraine going?", "oil"),
+        pytest.param(
+            "Besides military supplies, how has Beijing helped keep the war in Ukraine going?",
+            "oil",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason=READER_GAP + "the refit of 2026-12-06 quotes the right sentence but opens "
+                "with the noun chunk 'purchases' of 'purchases of Russian oil'",
+            ),
+        ),
         ("What sort of diplomacy catalysed the breakthrough Witkoff described?", "diplomacy"),
     ],
 )

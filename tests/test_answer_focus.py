@@ -51,15 +51,7 @@ def test_a_count_answers_the_question_that_counts_the_same_thing(service):
 @pytest.mark.parametrize(
     "question",
     [
-        pytest.param(
-            "Who said the 4,210 net cafes were closed?",  # a number with a thousands separator
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=READER_GAP + "the recogniser finds no name in 'the interior ministry', so "
-                "this is a quote alone, which the refit of 2026-12-05 scores 0.31 against the 0.39 "
-                "it needs (0.345 before)",
-            ),
-        ),
+        "Who said the 4,210 net cafes were closed?",  # a number with a thousands separator
         "Which authorities shut 4,210 cafes near schools in 300m?",  # "300m" found as "300 metres"
     ],
 )

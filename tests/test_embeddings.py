@@ -1,10 +1,14 @@
 """The embedding model gives a text the same vector whatever it is batched with, and the
-reader embeds a sentence once however many questions read it."""
+reader embeds a sentence once however many questions read it, and few sentences per question."""
 
 import numpy as np
 
+from bot.answering.reader import MAX_COMPARED
 from bot.answering.sentence_vectors import SentenceVectors
+from bot.answering.service import AnswerService
 from retrieval.embeddings import MiniLMEmbeddings
+from retrieval.index import NewsIndex
+from tests.conftest import make_settings
 
 
 def test_vector_does_not_depend_on_batch_or_padding(embeddings):
@@ -78,3 +82,17 @@ def test_a_pass_set_aside_leaves_the_memory_as_it_was():
         "q", ["an earlier answer's sentence.", "a sentence of the next question."]
     )
     assert model.texts == 2  # the question and the sentence embedded while set aside
+
+
+def test_a_question_embeds_only_the_sentences_the_prescreen_ranks_first(seed_index_dir):
+    """Embedding is most of an answer's time. A question whose retrieved chunks hold many
+    sentences sharing its words has only MAX_COMPARED of them compared by embedding (with the
+    sentence before, for those that lean on it), and is still answered."""
+    model = CountingEmbeddings()
+    index = NewsIndex(make_settings(seed_index_dir), model)
+    try:
+        answer = AnswerService(index).ask("What did Trump say about the ceasefire in Gaza?")
+    finally:
+        index.close()
+    assert not answer.refused
+    assert 1 + MAX_COMPARED <= model.texts <= 1 + 2 * MAX_COMPARED

@@ -218,7 +218,7 @@ def test_train_fits_weights_and_prints_cross_validated_figures(tmp_path, newsqa)
         r"seeds_mine \(20\): answer@1 [01]\.\d\d \[[01]\.\d\d, [01]\.\d\d\]", result.stdout
     )
     weights = json.loads(out.read_text())
-    assert set(weights["models"]) == {"sentence", "answer", "span"}
+    assert set(weights["models"]) == {"prescreen", "sentence", "answer", "span"}
     assert 0 <= weights["threshold"] <= weights["quote_threshold"] <= 1
     assert weights["provenance"]["grouped_by"] == "article"
     fusion = json.loads((tmp_path / "fusion.json").read_text())

@@ -24,6 +24,8 @@ from bot.answering.conversation import Conversation
 from bot.answering.question import Question
 from bot.answering.ranker import LinearModel, Ranker, Tree, TreeModel, feature_matrix
 from bot.answering.reader import (
+    EMBEDDED_FEATURES,
+    MAX_COMPARED,
     Candidate,
     Evidence,
     Sentence,
@@ -251,6 +253,30 @@ def span_rows(examples: list[Example], fold_of: list[int]) -> tuple[list[tuple],
     return rows, folds_of_groups
 
 
+def before_embedding(features: dict[str, float]) -> dict[str, float]:
+    """The sentence features the prescreen model sees: those known before embedding."""
+    return {name: value for name, value in features.items() if name not in EMBEDDED_FEATURES}
+
+
+def limit_compared(examples: list[Example], fold_of: list[int]) -> None:
+    """Collected without a ranker, every sentence worth comparing was embedded; at run time
+    only the MAX_COMPARED of them the prescreen model ranks first are. The others lose what the
+    embedder gave them, by the prescreen's out-of-fold scores."""
+    rows = [
+        (i, s, before_embedding(s.features), sentence_label(e, s))
+        for i, e in enumerate(examples)
+        for s in e.sentences
+    ]
+    compared: dict[int, list[tuple[float, Sentence]]] = {}
+    for (i, s, _, _), p in zip(rows, out_of_fold(rows, fold_of), strict=True):
+        if s.features.get("compared"):
+            compared.setdefault(i, []).append((p, s))
+    for scored in compared.values():
+        for _, s in sorted(scored, key=lambda pair: -pair[0])[MAX_COMPARED:]:
+            s.features = before_embedding(s.features)
+            s.pieces = None
+
+
 def cross_validate(examples: list[Example], fold_of: list[int], top_n: int) -> None:
     """Out-of-fold scores on every sentence and candidate: the sentence model's scores choose
     which sentences are read for spans, as at run time."""
@@ -383,6 +409,7 @@ def figures(examples: list[Example], ranker: Ranker) -> dict:
 def train(examples: list[Example]) -> tuple[Ranker, dict]:
     """Cross-validate each number of span-read sentences, keep the best, refit on all."""
     fold_of = folds([e.group for e in examples])
+    limit_compared(examples, fold_of)
     results = {}
     for top_n in TOP_SENTENCES:
         cross_validate(examples, fold_of, top_n)
@@ -397,6 +424,7 @@ def train(examples: list[Example]) -> tuple[Ranker, dict]:
     rows = [s.features for *_, s in sentences]
     labels = [sentence_label(e, s) for _, e, s in sentences]
     ranker.models["sentence"] = fit_linear(rows, labels)
+    ranker.models["prescreen"] = fit_linear([before_embedding(r) for r in rows], labels)
     ranker.order = fit_order(rows, labels, [i for i, *_ in sentences])
     for name, answers in (("span", False), ("answer", True)):
         rows = candidate_rows(examples, answers)
