@@ -1,6 +1,7 @@
 """The learned ranker's weights (`ranker.json`, written by `make train`), applied with numpy.
 
-Three logistic models over named features: `sentence` scores every retrieved sentence; of the
+Four logistic models over named features: `prescreen` picks, on the features known before
+embedding, the sentences worth embedding; `sentence` scores every retrieved sentence; of the
 best sentences, `answer` scores each as the answer (with features of its best spans) and `span`
 scores each entity or noun chunk in it as the short answer. The sentences are put in order
 (which are read for spans, and so the order of chunks) by `order`, gradient-boosted trees fitted

@@ -2,12 +2,13 @@
 
 Every question is retrieved once; its sentences and answer candidates get the features the
 reader computes at run time. The models are fitted with grouped k-fold by article, so no article
-is in the fold that scores it: the sentence models first (the sentence order's out-of-fold
-scores choose the sentences read for spans), then the candidate models on those, and the trees
-that order the spans of each sentence. The refusal thresholds are those that answer the most
-questions right (a refusal of an unanswerable question counts as right) on the out-of-fold
-scores (`choose_thresholds`). The figures printed
-are those out-of-fold figures, per set, with a bootstrap 95% interval.
+is in the fold that scores it: the prescreen first (the sentences it would not have had
+embedded lose what the embedder gave them, `limit_compared`), then the sentence models (the
+sentence order's out-of-fold scores choose the sentences read for spans), then the candidate
+models on those, and the trees that order the spans of each sentence. The refusal thresholds
+are those that answer the most questions right (a refusal of an unanswerable question counts as
+right) on the out-of-fold scores (`choose_thresholds`). The figures printed are those
+out-of-fold figures, per set, with a bootstrap 95% interval.
 """
 
 from __future__ import annotations
