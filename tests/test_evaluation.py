@@ -193,6 +193,9 @@ def test_conversations_are_scored_turn_by_turn_with_short_answers(tmp_path, news
     assert {"short_answer_accuracy", "short_answer_f1"} <= set(mine)
     (record,) = json.loads((out / "results.json").read_text())["talk"]
     assert record["id"] == "c1#2" and "short_answer" in record
+    # Its retrieval is scored as the service searched it: with the question it follows.
+    first, second = (turn["question"] for turn in conversation["turns"])
+    assert record["searched"] == f"{second} ({first})"
 
 
 def test_train_fits_weights_and_prints_cross_validated_figures(tmp_path, newsqa):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.answering.answer import MARKER
 from bot.answering.conversation import Conversation
-from bot.answering.question import analyse
+from bot.answering.question import Question, analyse
 from bot.answering.service import AnswerService
 from bot.evaluation.peers import PeerIndex
 from retrieval.errors import BadInputError
@@ -108,6 +108,15 @@ def conversation_items(record: dict) -> list[QAItem]:
     ]
 
 
+def searched_as(item: QAItem) -> str:
+    """What a turn is searched with when the service condenses it without an LLM: a follow-up
+    ("and how old is he?") together with the question it follows, as condensed in its turn."""
+    history = Conversation()
+    for question in item.before:
+        history.add(question, history.condense_without_llm(question), "")
+    return history.condense_without_llm(item.question)
+
+
 def contains_answer(text: str, answers: list[str]) -> bool:
     """A gold answer appears in `text`: case-insensitive, on word boundaries."""
     lowered = text.lower()
@@ -149,17 +158,21 @@ class Evaluation:
         self.ks = sorted(set(ks))
         self.mode = mode
 
-    def retrieve(self, system: str, question: str) -> tuple[list[tuple[str, str]], float]:
+    def retrieve(
+        self, system: str, query: str, analysis: Question | None = None
+    ) -> tuple[list[tuple[str, str]], float]:
+        """What `system` retrieves for `query`; newsqa reads it with `analysis` (a follow-up's
+        carries the earlier answer's names), by default the query's own."""
         depth = max(self.ks)
         started = time.perf_counter()
         if system == "newsqa":
             with self.service.reader.sentence_vectors.set_aside():
-                hits = self.service.gather(analyse(question), question, depth, None)[0]
+                hits = self.service.gather(analysis or analyse(query), query, depth, None)[0]
             found = [(h.chunk.doc_id, h.chunk.text) for h in hits]
         elif system == "langchain-default":
-            found = [(h.doc_id, h.text) for h in self.peers.langchain_default(question, depth)]
+            found = [(h.doc_id, h.text) for h in self.peers.langchain_default(query, depth)]
         else:
-            found = [(h.doc_id, h.text) for h in self.peers.bm25(question, depth)]
+            found = [(h.doc_id, h.text) for h in self.peers.bm25(query, depth)]
         return found, (time.perf_counter() - started) * 1000
 
     def same_story(self, doc_id: str) -> set[str]:
@@ -176,11 +189,23 @@ class Evaluation:
         return self.summarise(records, systems), records
 
     def evaluate(self, system: str, item: QAItem) -> dict:
-        found, retrieval_ms = self.retrieve(system, item.question)
+        """A later turn of a conversation is retrieved as the service searches it, with the
+        question it follows (`searched_as`), by every system; newsqa answers it after the
+        earlier turns were asked in the same conversation."""
+        conversation = Conversation()
+        analysis = None
+        if system == "newsqa":
+            for earlier in item.before:
+                self.service.ask(earlier, mode=self.mode, conversation=conversation)
+            analysis, query = self.service.follow_up(item.question, conversation)
+        else:
+            query = searched_as(item)
+        found, retrieval_ms = self.retrieve(system, query, analysis)
         record = {
             "id": item.id,
             "system": system,
             "question": item.question,
+            "searched": query,
             "kind": item.kind,
             "gold_answers": item.answers,
             "gold_sources": item.sources,
@@ -198,9 +223,6 @@ class Evaluation:
             None,
         )
         if system == "newsqa":
-            conversation = Conversation()
-            for earlier in item.before:
-                self.service.ask(earlier, mode=self.mode, conversation=conversation)
             started = time.perf_counter()
             answer = self.service.ask(item.question, mode=self.mode, conversation=conversation)
             record["latency_ms"] = (time.perf_counter() - started) * 1000
