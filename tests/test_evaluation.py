@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from bot.evaluation.harness import contains_answer, load_qa, token_f1
+from bot.evaluation.harness import Evaluation, contains_answer, load_qa, token_f1
 from tests.conftest import ROOT, SEEDS
 
 QA = [
@@ -38,6 +38,28 @@ def test_answer_matching_is_case_insensitive_on_word_boundaries():
     assert contains_answer("made by RAYTHEON, the maker", ["Raytheon"])
     assert not contains_answer("the Raytheonian empire", ["Raytheon"])
     assert token_f1("Brian Hughes said", ["Brian Hughes"]) == 0.8
+
+
+def answer_record(kind: str, refused: bool) -> dict:
+    return {
+        "kind": kind,
+        "refused": refused,
+        "correct": not refused if kind != "unanswerable" else refused,
+        "short_correct": False,
+        "short_f1": 0.0,
+        "f1": 0.0,
+        "citations": [],
+        "latency_ms": 10.0,
+    }
+
+
+def test_a_set_without_unanswerable_questions_reports_no_refusal_accuracy():
+    answerable = [answer_record("factoid", refused=False), answer_record("factoid", refused=True)]
+    metrics = Evaluation.answer_metrics(answerable, answerable)
+    assert "refusal_accuracy" not in metrics  # not a perfect 1.00 for refusing nothing
+    assert metrics["false_refusal_rate"] == 0.5
+    mixed = [*answerable, answer_record("unanswerable", refused=True)]
+    assert Evaluation.answer_metrics(mixed, answerable)["refusal_accuracy"] == 1.0
 
 
 def test_eval_writes_report_results_summary_and_plots(tmp_path, newsqa):

@@ -296,8 +296,11 @@ class Evaluation:
                 sum(c["supports_gold"] for c in citations) / len(citations) if citations else 0.0
             ),
             **alce_metrics([r["citation_audit"] for r in mine if r.get("citation_audit")]),
-            "refusal_accuracy": (
-                sum(r["refused"] for r in unanswerable) / len(unanswerable) if unanswerable else 1.0
+            # A set without unanswerable questions has no refusal accuracy, not a perfect one.
+            **(
+                {"refusal_accuracy": sum(r["refused"] for r in unanswerable) / len(unanswerable)}
+                if unanswerable
+                else {}
             ),
             "false_refusal_rate": sum(r["refused"] for r in answerable) / max(len(answerable), 1),
             "latency_p50_ms": percentile(latencies, 0.5),

@@ -376,9 +376,11 @@ def evaluate(
     parts = []
     for stem, summary in summaries.items():
         mine = summary["newsqa"]
+        refusal = mine.get("refusal_accuracy")  # none for a set without unanswerable questions
+        refused = "n/a" if refusal is None else f"{refusal:.2f}"
         line = (
             f"{stem}: answer@1 {mine.get('answer@1', 0):.2f} mrr {mine['mrr']:.2f} "
-            f"accuracy {mine['answer_accuracy']:.2f} refusal {mine['refusal_accuracy']:.2f} "
+            f"accuracy {mine['answer_accuracy']:.2f} refusal {refused} "
             f"false-refusal {mine['false_refusal_rate']:.2f} "
             f"short {mine['short_answer_accuracy']:.2f}"
         )
