@@ -129,6 +129,14 @@ def test_each_retrievers_best_chunks_reach_the_answerer_even_when_fusion_ranks_t
     assert neither not in pool
 
 
+def test_a_sum_opens_the_answer_with_its_scale_word(service, seed_index):
+    answer = service.ask("How much is the US Treasury lifeline for Argentina?")
+    short = answer.short_answer
+    assert short is not None and short.text == "$20 billion", answer.text  # not "$20"
+    body = seed_index.catalog.document(short.doc_id).body
+    assert body[short.start : short.end] == short.text
+
+
 @pytest.mark.parametrize(
     "question, expected",
     [

@@ -28,9 +28,18 @@ CHUNKS_ONLY = ("ner", "entity_ruler", "lemmatizer")
 CACHE_SENTENCES = 50_000
 # The statistical NER of the small model often tags "£6.2bn" as a person or misses "per cent".
 # These token patterns run after it and win over it: a currency sign before a number is money,
-# a number before a percent sign or "per cent" is a percentage.
+# with the scale word after it ("£23 billion", not "£23"), a number before a percent sign or
+# "per cent" is a percentage.
+SCALE_WORDS = ["thousand", "million", "billion", "trillion", "bn", "m", "k"]
 ENTITY_PATTERNS = [
-    {"label": "MONEY", "pattern": [{"TEXT": {"IN": ["$", "£", "€", "¥"]}}, {"LIKE_NUM": True}]},
+    {
+        "label": "MONEY",
+        "pattern": [
+            {"TEXT": {"IN": ["$", "£", "€", "¥"]}},
+            {"LIKE_NUM": True},
+            {"LOWER": {"IN": SCALE_WORDS}, "OP": "?"},
+        ],
+    },
     {
         "label": "MONEY",
         "pattern": [{"TEXT": {"REGEX": r"^[$£€¥]\d[\d.,]*(?:bn|m|k)?$"}}],
