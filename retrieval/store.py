@@ -20,6 +20,7 @@ from retrieval.errors import (
     NewsQAError,
 )
 from retrieval.settings import RetrievalSettings
+from retrieval.unused_modules import hidden, stood_in
 
 log = logging.getLogger(__name__)
 WRITE_BATCH = 1000
@@ -30,6 +31,15 @@ WRITE_BATCH = 1000
 # differed between two processes; at 1,000 it missed 1 and three processes agreed on all 386,
 # for 9 ms a search against 6 (p50, this 2-core AVX2 machine).
 SEARCH_BREADTH = 1000
+# What chromadb imports from modules newsqa never uses: the embedding functions of other
+# providers (it reads the table only for a collection made with one) and the OTLP exporter.
+CHROMADB_UNUSED = {
+    "chromadb.utils.embedding_functions": (
+        "known_embedding_functions",
+        "register_embedding_function",
+    ),
+    "opentelemetry.exporter.otlp.proto.grpc.trace_exporter": ("OTLPSpanExporter",),
+}
 
 
 def import_chromadb():
@@ -37,7 +47,8 @@ def import_chromadb():
     about 160 methods `@override`, and checking one disassembles the class body that defines it:
     0.2-0.3 s of every `newsqa ask`, spent re-proving chromadb's own class hierarchy. The
     `__override__` marker its `EnforceOverrides` classes look for is still set, and the real
-    decorator is put back once chromadb is loaded."""
+    decorator is put back once chromadb is loaded. Modules it imports that newsqa never uses
+    (`CHROMADB_UNUSED`, httpx's command line) are left out meanwhile."""
     if "chromadb" in sys.modules:
         return sys.modules["chromadb"]
     import overrides
@@ -52,7 +63,8 @@ def import_chromadb():
     checked = overrides.override, overrides.overrides
     overrides.override = overrides.overrides = mark
     try:
-        import chromadb
+        with hidden("httpx._main"), stood_in(CHROMADB_UNUSED):
+            import chromadb
     finally:
         overrides.override, overrides.overrides = checked
     return chromadb
