@@ -108,8 +108,7 @@ class MiniLMEmbeddings:
         return self._run(texts, keep_tokens=True)
 
     def _run(self, texts: list[str], keep_tokens: bool) -> tuple[np.ndarray, list[Pieces]]:
-        """Batches group texts of similar token counts so little compute goes to padding, and
-        run side by side on the model's streams.
+        """Batches (`batched`) run side by side on the model's streams.
 
         Requests are started and waited for from this thread and never given a Python callback,
         so OpenVINO's worker threads never need the GIL. With `AsyncInferQueue`'s callback a
@@ -123,9 +122,8 @@ class MiniLMEmbeddings:
         tokenizer, model = self._runtime()
         encodings = tokenizer.encode_batch([t or " " for t in texts])
         tokens = [e.ids for e in encodings]
-        order = np.argsort([len(t) for t in tokens], kind="stable")
-        batches = [order[first : first + BATCH_SIZE] for first in range(0, len(texts), BATCH_SIZE)]
         streams = model.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")
+        batches = batched([len(t) for t in tokens], streams)
         idle = [model.create_infer_request() for _ in range(min(streams, len(batches)))]
         running: deque = deque()
 
@@ -158,6 +156,48 @@ class MiniLMEmbeddings:
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed([text])[0].tolist()
+
+
+def batched(lengths: list[int], streams: int) -> list[np.ndarray]:
+    """The texts of each batch (their indices), by token count so that little compute goes to
+    padding. Many texts (an ingest) go in batches of BATCH_SIZE, which keep every stream busy.
+    A few (a question's sentences, which an answer waits for) are cut into one batch per stream
+    of about the same padded size, since the slowest batch decides when they are all done:
+    measured on the 2-core AMD EPYC, the sentences of 27 questions took 2.78 s against 3.21 s
+    in batches of 8 (median of five rounds), with vectors within 1e-7."""
+    order = np.argsort(lengths, kind="stable")
+    if not len(order):
+        return []
+    if len(order) > 2 * streams * BATCH_SIZE:
+        return [order[first : first + BATCH_SIZE] for first in range(0, len(order), BATCH_SIZE)]
+    sizes = [lengths[i] for i in order]
+    cuts = balanced_cuts(sizes, streams)
+    return [order[a:b] for a, b in zip([0, *cuts], [*cuts, len(order)], strict=True) if b > a]
+
+
+def balanced_cuts(sizes: list[int], groups: int) -> list[int]:
+    """Where to cut ascending `sizes` into at most `groups` runs so that the largest padded run
+    (its length times its last size) is as small as it can be: the smallest such bound for
+    which filling runs greedily from the longest end needs no more than `groups` runs."""
+
+    def cuts_within(bound: int) -> list[int] | None:
+        cuts, end = [], len(sizes)
+        while end > 0:
+            if len(cuts) == groups:
+                return None
+            end -= max(1, min(end, bound // sizes[end - 1]))
+            cuts.append(end)
+        return sorted(cuts[:-1])
+
+    bounds = sorted({count * size for size in sizes for count in range(1, len(sizes) + 1)})
+    low, high = 0, len(bounds) - 1
+    while low < high:
+        middle = (low + high) // 2
+        if cuts_within(bounds[middle]) is None:
+            low = middle + 1
+        else:
+            high = middle
+    return cuts_within(bounds[low]) or []
 
 
 def dequantize_matmul_weights(model) -> None:

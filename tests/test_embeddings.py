@@ -1,12 +1,15 @@
 """The embedding model gives a text the same vector whatever it is batched with, and the
 reader embeds a sentence once however many questions read it, and few sentences per question."""
 
+import itertools
+import random
+
 import numpy as np
 
 from bot.answering.reader import MAX_COMPARED
 from bot.answering.sentence_vectors import SentenceVectors
 from bot.answering.service import AnswerService
-from retrieval.embeddings import MiniLMEmbeddings
+from retrieval.embeddings import BATCH_SIZE, MiniLMEmbeddings, batched
 from retrieval.index import NewsIndex
 from tests.conftest import make_settings
 
@@ -24,6 +27,39 @@ def test_vector_does_not_depend_on_batch_or_padding(embeddings):
     assert np.allclose(np.linalg.norm(batched, axis=1), 1.0, atol=1e-4)
     # and the vectors still mean something: the answer is nearer than the rates story
     assert float(alone @ batched[0]) > float(alone @ batched[1]) + 0.1
+
+
+def padded_size(batch, lengths) -> int:
+    return len(batch) * max(lengths[i] for i in batch)
+
+
+def test_a_questions_sentences_run_as_one_batch_per_stream_of_even_size():
+    """An answer waits for the slowest batch, so a few texts are cut into one batch per stream
+    whose largest padded size (texts times longest) no other cut of the sorted texts beats."""
+    draw = random.Random(7)
+    for _ in range(100):
+        lengths = [draw.randint(3, 90) for _ in range(draw.randint(2, 16))]
+        streams = draw.choice([2, 3, 4])
+        batches = batched(lengths, streams)
+        assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+        assert len(batches) <= streams
+        ascending = sorted(lengths)
+        best = min(
+            max(len(ascending[a:b]) * ascending[b - 1] for a, b in itertools.pairwise(edges))
+            for count in range(min(streams, len(lengths)))
+            for cuts in itertools.combinations(range(1, len(lengths)), count)
+            for edges in [(0, *cuts, len(lengths))]
+        )
+        assert max(padded_size(b, lengths) for b in batches) == best
+
+
+def test_many_texts_run_in_batches_that_keep_every_stream_busy():
+    draw = random.Random(3)
+    lengths = [draw.randint(5, 200) for _ in range(500)]
+    batches = batched(lengths, 2)
+    assert [len(b) for b in batches] == [BATCH_SIZE] * (500 // BATCH_SIZE) + [500 % BATCH_SIZE]
+    sizes = [lengths[i] for b in batches for i in b]
+    assert sizes == sorted(sizes)  # texts of similar length share a batch
 
 
 class CountingEmbeddings(MiniLMEmbeddings):
