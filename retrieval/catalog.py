@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS documents (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_body_hash ON documents(body_hash);
+CREATE INDEX IF NOT EXISTS documents_date ON documents(date DESC, doc_id);
 CREATE TABLE IF NOT EXISTS aliases (
     doc_id TEXT PRIMARY KEY,
     file_hash TEXT NOT NULL,

@@ -133,14 +133,21 @@ class Reader:
 
     def score(self, question: Question, hits: list[Hit], covering: set[str]) -> Evidence:
         """Sentence features and scores for every prose sentence of `hits`."""
-        sentences, bodies = self._sentences(hits)
+        sentences, bodies, spans = self._sentences(hits)
         slot = None
         if sentences:
             prescreen = None
             if self.ranker is not None and "prescreen" in self.ranker.models:
                 prescreen = partial(self.ranker.score, "prescreen")
             slot = sentence_features(
-                question, sentences, bodies, covering, self._idf, self._similarity, prescreen
+                question,
+                sentences,
+                bodies,
+                spans,
+                covering,
+                self._idf,
+                self._similarity,
+                prescreen,
             )
             if self.ranker is not None:
                 rows = [s.features for s in sentences]
@@ -180,7 +187,10 @@ class Reader:
             return None, answer.score, needed
         return quote(answer, short, evidence.bodies[answer.sentence.doc_id]), answer.score, needed
 
-    def _sentences(self, hits: list[Hit]) -> tuple[list[Sentence], dict[str, str]]:
+    def _sentences(
+        self, hits: list[Hit]
+    ) -> tuple[list[Sentence], dict[str, str], dict[str, list[tuple[int, int]]]]:
+        """The prose sentences of `hits`, and the body and sentence spans of each article."""
         bodies: dict[str, str] = {}
         spans: dict[str, list[tuple[int, int]]] = {}
         found: dict[tuple[str, int], Sentence] = {}
@@ -211,7 +221,7 @@ class Reader:
                                 "retrieved": hit.score,
                             },
                         )
-        return list(found.values()), bodies
+        return list(found.values()), bodies, spans
 
     def _idf(self, terms: list[str]) -> dict[str, float]:
         total = max(self.catalog.counts()["chunks"], 1)
@@ -247,18 +257,19 @@ def sentence_features(
     question: Question,
     sentences: list[Sentence],
     bodies: dict[str, str],
+    spans: dict[str, list[tuple[int, int]]],
     covering: set[str],
     idf,
     similarity,
     prescreen=None,
 ) -> np.ndarray | None:
-    """Fill `features` of each sentence. `idf(terms)` weighs the question's words; the
-    `similarity(question, texts)` of sentences to the question (cosine, the alignment of their
-    word pieces, and the vectors) comes from the embedder, for the sentences worth comparing:
+    """Fill `features` of each sentence, given the body of each article and the spans of its
+    sentences. `idf(terms)` weighs the question's words; the `similarity(question, texts)` of
+    sentences to the question (cosine, the alignment of their word pieces, and the vectors)
+    comes from the embedder, for the sentences worth comparing:
     with `prescreen(rows)`, which scores sentences on the features known before embedding, at
     most MAX_COMPARED of them. Returns the question's slot vector (the mean of the pieces of its
     words that ask), when the embedder gives pieces."""
-    spans = {doc: list(sentence_spans(body)) for doc, body in bodies.items()}
     articles = {doc: terms_of(body) for doc, body in bodies.items()}
     acronyms = {doc: definitions(body) for doc, body in bodies.items()}
     weights = idf(question.content)
