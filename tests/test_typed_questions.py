@@ -101,3 +101,38 @@ def test_the_wh_word_of_a_scene_setting_clause_does_not_set_the_answer_type(ques
     from bot.answering.question import analyse
 
     assert wanted in analyse(question).answer_type.labels
+
+
+@pytest.mark.parametrize(
+    "article, covered",
+    [
+        ("Mr Gammell is a former Scottish international rugby player.", True),
+        ("Mr Gammell played rugby alongside Scott Hastings.", False),  # a name, not a people
+    ],
+)
+def test_a_country_asked_about_is_found_as_the_word_for_its_people(article, covered):
+    from bot.answering.evidence import coverage
+    from bot.answering.question import analyse
+
+    question = analyse("Which sport did Gammell play for Scotland?")
+    assert coverage(question, {"cairn": article}).ok is covered
+
+
+def test_a_country_is_not_found_as_the_people_of_another_that_begins_alike():
+    from bot.answering.evidence import coverage
+    from bot.answering.question import analyse
+
+    question = analyse("What did the oil minister say about Iraq?")
+    assert not coverage(question, {"opec": "The Iranian oil minister said output would rise."}).ok
+
+
+def test_a_place_the_question_names_by_its_people_is_not_its_short_answer():
+    from bot.answering.language import Entity, parse
+    from bot.answering.reader import restates
+
+    (indian,) = [
+        e for e in parse("In which Indian region is Cairn's site?").ents if e.text == "Indian"
+    ]
+    assert restates(Entity("India", "GPE", 0, 5), indian)
+    assert not restates(Entity("Rajasthan", "GPE", 0, 9), indian)
+    assert not restates(Entity("Indian Oil", "ORG", 0, 10), indian)

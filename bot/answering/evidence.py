@@ -12,7 +12,9 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from bot.answering.question import Question, Term
+from bot.answering.language import entity_cache
+from bot.answering.question import PEOPLE_LABEL, Question, Term
+from retrieval.sentences import sentence_spans
 from retrieval.terms import words
 
 NUMBER = re.compile(r"\d(?:[\d.,]*\d)?")
@@ -34,6 +36,7 @@ def stem(word: str) -> str:
     return porter().stemWord(word)
 
 
+CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of|for|and|the|on|de|&)?\s*[A-Z][\w’'-]*)+")
 
 
@@ -90,7 +93,29 @@ class TextTerms:
                     return True
             elif self.has_word(variant):
                 return True
+        return term.place and self.names_place(term.text)
+
+    def names_place(self, place: str) -> bool:
+        """Whether the text names `place` by the word for its people ("a Scottish
+        international" for Scotland), as the recogniser reads that word in its sentence."""
+        for start, end in sentence_spans(self.text):
+            sentence = self.text[start:end]
+            if not any(same_place(w, place) for w in CAPITALISED.findall(sentence)):
+                continue
+            for entity in entity_cache().entities([sentence])[0]:
+                if entity.label == PEOPLE_LABEL and same_place(entity.text, place):
+                    return True
         return False
+
+
+def same_place(a: str, b: str) -> bool:
+    """Whether a place and the word for a people may be one ("Scotland" and "Scottish", "India"
+    and "Indian"): they begin alike, in at least four letters and half of the shorter ("Iraq"
+    and "Iranian" do not). Only for words the recogniser reads as a place and as a people."""
+    a, b = a.lower(), b.lower()
+    pairs = zip(a, b, strict=False)
+    shared = next((i for i, (x, y) in enumerate(pairs) if x != y), min(len(a), len(b)))
+    return a != b and shared >= 4 and 2 * shared >= min(len(a), len(b))
 
 
 @lru_cache(maxsize=4096)

@@ -21,6 +21,11 @@ CHECKED_LABELS = frozenset(
 )
 
 
+# Entity labels of places, and of the words for their peoples ("Scotland", "Scottish").
+PLACE_LABELS = frozenset({"GPE", "LOC"})
+PEOPLE_LABEL = "NORP"
+
+
 @dataclass
 class Term:
     """A salient term and the spellings that count as finding it."""
@@ -28,6 +33,7 @@ class Term:
     text: str
     variants: list[str] = field(default_factory=list)
     case_sensitive: bool = False
+    place: bool = False  # the recogniser's place, found too as the word for its people
 
 
 @dataclass
@@ -152,6 +158,7 @@ def salient_terms(doc) -> list[Term]:
     (iPhone, eBay): what a covering article must mention."""
     terms: list[Term] = []
     skipped = {t.i for e in doc.ents if e.label_ not in CHECKED_LABELS for t in e}
+    places = {t.i for e in doc.ents if e.label_ in PLACE_LABELS for t in e}
 
     def add(term: Term) -> None:
         if all(t.text.lower() != term.text.lower() for t in terms):
@@ -173,5 +180,5 @@ def salient_terms(doc) -> list[Term]:
         elif token.pos_ == "PROPN" and text[:1].isupper() and token.lower_ != "i":
             for part in text.split("-"):
                 if part:
-                    add(Term(part, [part.lower()]))
+                    add(Term(part, [part.lower()], place=token.i in places))
     return terms

@@ -22,9 +22,9 @@ from functools import partial
 import numpy as np
 
 from bot.answering.answer_types import PHRASE_LABEL
-from bot.answering.evidence import stem, terms_of
-from bot.answering.language import Entity, entity_cache, joined_entities
-from bot.answering.question import Question
+from bot.answering.evidence import same_place, stem, terms_of
+from bot.answering.language import Entity, entity_cache, joined_entities, parse
+from bot.answering.question import PEOPLE_LABEL, PLACE_LABELS, Question
 from bot.answering.ranker import Ranker
 from bot.answering.sentence_vectors import SentenceVectors
 from retrieval.acronyms import definitions, spelled_out
@@ -460,6 +460,7 @@ def span_candidates(
     kind = question.answer_type
     bodies = evidence.bodies
     asked = {stem(w) for w in words(question.text)}
+    places = [e for e in parse(question.text).ents if e.label_ in {*PLACE_LABELS, PEOPLE_LABEL}]
     content = {stem(w) for w in question.content}
     head = stem(kind.head.rsplit("-", 1)[-1]) if kind.head else None
     found = []
@@ -479,6 +480,8 @@ def span_candidates(
             names = [w for w in words(entity.text) if w not in STOPWORDS]
             if not names or all(stem(w) in asked for w in names):
                 continue
+            if any(restates(entity, place) for place in places):
+                continue  # "India" for "which Indian region": the question already says it
             first = token_index(tokens, entity.start)
             last = token_index(tokens, max(entity.end - 1, entity.start))
             spans.append(
@@ -530,6 +533,14 @@ def span_candidates(
         found.append(Candidate(s, None, answer))
         found += spans
     return found
+
+
+def restates(span: Entity, asked) -> bool:
+    """Whether a span names a place the question names by its people, or the reverse."""
+    labels = {span.label, asked.label_}
+    if PEOPLE_LABEL not in labels or not labels & PLACE_LABELS:
+        return False
+    return same_place(span.text, asked.text)
 
 
 def slot_fit(slot: np.ndarray | None, pieces: Pieces | None, span: Entity) -> dict[str, float]:
