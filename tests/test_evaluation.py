@@ -1,6 +1,7 @@
 """`newsqa eval` on the seeds: metrics, peers, report files and the summary.json shape."""
 
 import json
+import random
 import re
 import shutil
 
@@ -288,3 +289,25 @@ def test_llm_eval_reports_citation_recall_and_precision_as_alce_does(tmp_path, c
     mine = json.loads((out / "summary.json").read_text())["systems"]["newsqa"]["spokesman"]
     assert mine["alce_citation_recall"] == 0.5
     assert mine["alce_citation_precision"] == audit["needed"] / 5 and 0 < audit["needed"] < 4
+
+
+def test_train_reads_the_fewest_sentences_that_answer_as_well_within_noise():
+    """Each sentence read costs time in every answer: fewer are kept unless they answer
+    clearly fewer questions right (by more than one standard error of the paired difference)."""
+    from bot.evaluation.training import fewest_within_noise
+
+    draw = random.Random(5)
+    twelve = [float(draw.random() < 0.7) for _ in range(558)]
+    right, wrong = (
+        [i for i, r in enumerate(twelve) if r],
+        [i for i, r in enumerate(twelve) if not r],
+    )
+
+    def changed(lost: int, gained: int) -> list[float]:
+        flipped = set(right[:lost]) | set(wrong[:gained])
+        return [1.0 - r if i in flipped else r for i, r in enumerate(twelve)]
+
+    close, far = changed(lost=10, gained=9), changed(lost=14, gained=6)  # as make train saw
+    assert fewest_within_noise({6: close, 12: twelve}) == 6
+    assert fewest_within_noise({4: far, 12: twelve}) == 12
+    assert fewest_within_noise({4: far, 6: close, 12: twelve}) == 6

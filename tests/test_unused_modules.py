@@ -13,7 +13,7 @@ ASK_THEN_USE = """
 import json, sys
 from bot.frontends.cli import app
 try:
-    app(["ask", "Who is the chancellor?"])
+    app(["ask", "Which company makes the Tomahawk missiles?"])
 except SystemExit as exc:
     code = exc.code
 unused = [
