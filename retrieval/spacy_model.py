@@ -19,4 +19,31 @@ def load_spacy(**options):
     """The model, loaded with spaCy's `options` (`exclude=[...]`, …)."""
     with hidden("torch"), stood_in({"spacy.cli": (), "spacy.cli.info": ("info",)}):
         import spacy
+    index_entry_points()
     return spacy.load(SPACY_PACKAGE, **options)
+
+
+class EntryPointsByGroup(dict):
+    """The installed entry points, a list per group, answering catalogue's `select(group=...)`."""
+
+    def select(self, group: str):
+        return self.get(group, [])
+
+
+def index_entry_points() -> None:
+    """Let spaCy's registries find entry points by group at once. catalogue keeps every installed
+    entry point in one table, read once, and each registry lookup (242 in `spacy.load` of this
+    model) filtered the whole table again: 91 ms of a cold `newsqa ask` here. The table becomes
+    the same entry points, grouped once."""
+    import catalogue
+
+    table = catalogue.AVAILABLE_ENTRY_POINTS
+    if isinstance(table, EntryPointsByGroup):
+        return
+    grouped = EntryPointsByGroup()
+    if isinstance(table, dict):  # Python 3.11's SelectableGroups: already a dict of groups
+        grouped.update((group, list(points)) for group, points in dict.items(table))
+    else:  # Python 3.12's EntryPoints
+        for point in table:
+            grouped.setdefault(point.group, []).append(point)
+    catalogue.AVAILABLE_ENTRY_POINTS = grouped
