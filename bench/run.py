@@ -83,16 +83,18 @@ def first_prompt(data_dir: Path, runs: int = 5) -> dict:
 
 def forget(service) -> None:
     """Empty what answering remembers across questions (sentences' vectors and entities, texts'
-    words), so that each run times its questions as asked for the first time in the process:
-    otherwise a run times the memory that the runs before it left of the same questions (the
-    answers, timed after the retrieval and rerank of the same questions, measured only what a
-    question asked twice costs)."""
+    words and sentences), so that each run times its questions as asked for the first time in
+    the process: otherwise a run times the memory that the runs before it left of the same
+    questions (the answers, timed after the retrieval and rerank of the same questions,
+    measured only what a question asked twice costs)."""
     from bot.answering.evidence import terms_of
     from bot.answering.language import entity_cache
+    from retrieval.sentences import remembered_spans
 
     service.reader.sentence_vectors.clear()
     entity_cache().clear()
     terms_of.cache_clear()
+    remembered_spans.cache_clear()
 
 
 def latencies(data_dir: Path) -> dict:

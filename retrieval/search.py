@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from functools import cached_property
 from typing import Literal
 
 from retrieval.acronyms import lookups
@@ -173,15 +175,24 @@ class Retriever:
     def ranked_lists(
         self, query: str, allowed: set[str] | None = None
     ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
-        """The dense and the lexical (chunk_id, score) lists, best first, before fusion."""
+        """The dense and the lexical (chunk_id, score) lists, best first, before fusion. The
+        query is embedded on a worker thread while BM25 runs on this one: the embedder releases
+        the GIL and keeps one core busy with one short text (measured on the 2-core AVX2 machine:
+        16 ms against 20 ms for both lists, the same lists)."""
+        vector = self._query_embedder.submit(self.index.embeddings.embed_query, query)
+        catalog = self.index.catalog
+        other_forms = catalog.other_forms(*lookups(query))  # "UK Internet Forum" -> "UKIF"
+        lexical = catalog.search(" ".join([query, *other_forms]), self.candidates, allowed)
         dense = self.index.store.search(
-            self.index.embeddings.embed_query(query),
+            vector.result(),
             self.candidates,
             {"source": {"$in": sorted(allowed)}} if allowed is not None else None,
         )
-        catalog = self.index.catalog
-        other_forms = catalog.other_forms(*lookups(query))  # "UK Internet Forum" -> "UKIF"
-        return dense, catalog.search(" ".join([query, *other_forms]), self.candidates, allowed)
+        return dense, lexical
+
+    @cached_property
+    def _query_embedder(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embedding")
 
     def _fuse(self, dense, lexical) -> list[Hit]:
         fused = self.fusion.fuse(dense, lexical)

@@ -7,6 +7,7 @@ news text needs, and they are handled below.
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 ABBREVIATIONS = frozenset(
     """mr mrs ms dr st gen sen rep gov lt col sgt capt prof inc corp co ltd jr sr vs no nos jan feb
@@ -22,6 +23,13 @@ def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each sentence in `text`; paragraphs always end a sentence."""
     for para in paragraph_spans(text):
         yield from _split(text, *para)
+
+
+@lru_cache(maxsize=4096)
+def remembered_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """`sentence_spans` of a text read again and again (an article, for every question it may
+    answer: about 10 articles and 4.5 ms a question on the 2-core AVX2 machine)."""
+    return tuple(sentence_spans(text))
 
 
 HEADING_MAX_WORDS = 12

@@ -204,10 +204,8 @@ class VectorStore:
         return self.collection.count()
 
     def search(self, vector: list[float], k: int, where: dict | None = None):
-        """(chunk_id, cosine similarity) of the `k` nearest chunks."""
+        """(chunk_id, cosine similarity) of the `k` nearest chunks (none from an empty store)."""
         try:
-            if self.count() == 0:
-                return []
             found = self.collection.query(
                 query_embeddings=[vector], n_results=k, where=where or None, include=["distances"]
             )
@@ -224,7 +222,7 @@ class VectorStore:
             return IndexCorruptError(
                 f"the vector store failed ({exc}); rebuild it with `newsqa ingest --rebuild PATH`"
             )
-        for name in ("client", "collection"):
+        for name in ("client", "collection", "checked"):
             self.__dict__.pop(name, None)
         return IndexMissingError(
             f"lost the Chroma server at {self.settings.chroma_url} ({type(exc).__name__}); "
@@ -232,7 +230,11 @@ class VectorStore:
         )
 
     def check(self) -> None:
-        """A health query: count and fetch one record."""
+        """A health query (count and fetch one record), once per connection. Every question
+        asks for it (3 ms on the BBC index); a store that fails later fails its search with the
+        same message (`unreachable`), and a new connection is checked again."""
+        if self.__dict__.get("checked"):
+            return
         try:
             self.collection.count()
             self.collection.peek(1)
@@ -243,6 +245,7 @@ class VectorStore:
                 f"the vector store failed its health check ({exc}); "
                 "rebuild it with `newsqa ingest --rebuild PATH`"
             ) from exc
+        self.checked = True
 
     def reset(self) -> None:
         """Drop the collection (for --rebuild). An embedded store is removed from disk, so a
@@ -254,5 +257,5 @@ class VectorStore:
                 self.client.delete_collection(self.settings.collection)
             except store_errors() as exc:
                 log.info("no collection to drop: %s", exc)
-        for name in ("client", "collection"):
+        for name in ("client", "collection", "checked"):
             self.__dict__.pop(name, None)

@@ -31,7 +31,7 @@ from retrieval.acronyms import definitions, spelled_out
 from retrieval.catalog import Catalog
 from retrieval.embeddings import Pieces
 from retrieval.search import Hit
-from retrieval.sentences import is_heading, sentence_spans
+from retrieval.sentences import is_heading, remembered_spans, sentence_spans
 from retrieval.terms import STOPWORDS, words
 
 # Display only: a sentence that leans on the one before ("He said ...") is quoted with it.
@@ -201,7 +201,7 @@ class Reader:
                 if record is None:
                     continue
                 bodies[chunk.doc_id] = record.body
-                spans[chunk.doc_id] = list(sentence_spans(record.body))
+                spans[chunk.doc_id] = list(remembered_spans(record.body))
             body = bodies[chunk.doc_id]
             for index, (start, end) in enumerate(spans[chunk.doc_id]):
                 inside = start >= chunk.start and end <= chunk.end
