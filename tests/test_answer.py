@@ -49,6 +49,20 @@ def test_answers_quote_the_sentence_that_holds_the_answer(service, question, exp
         assert source.quote in answer.text
 
 
+def test_an_unsure_reader_quotes_both_sentences_each_verbatim(service, seed_index):
+    """The White House sentence scores best, the one naming the agency close behind: both are
+    quoted, the better first, each resolving to its exact words in the article."""
+    answer = service.ask("Which news agency reported on the Tuesday Oval Office meeting?")
+    assert "Anadolu" in answer.text and answer.text.count("[1]") == 2, answer.text
+    (source,) = answer.sources
+    assert len(source.quotes) == 2 and source.quotes[0].text == source.quote
+    body = seed_index.catalog.document(source.doc_id).body
+    positions = [answer.text.index(q.text) for q in source.quotes]
+    assert positions == sorted(positions)
+    for q in source.quotes:
+        assert body[q.start : q.end] == q.text and q.chunk_id
+
+
 def test_every_citation_marker_resolves_to_a_verbatim_quote(service):
     answer = service.ask("Who delivered the draft plan to the Ukrainians?")
     assert sorted(set(cited_numbers(answer))) == [s.number for s in answer.sources]

@@ -98,11 +98,12 @@ def test_a_ten_step_session(chat):
     ask(chat, "/sources", "│", "spokesman Brian Hughes", "of the article body")
     ask(chat, "/why", "found by", "salient terms")
     ask(chat, "/filter source=004_*", "filter: source=004_*")
-    # The filter's article answers (its Anadolu sentence until the refit of 2026-12-06, which
-    # quotes its White House sentence: a reader gap the evaluation counts, not the REPL's).
+    # The filter's article answers: its White House sentence first, then the one naming the
+    # agency, which the reader scores close behind and quotes too.
     ask(
         chat,
         "Which news agency reported on the Tuesday Oval Office meeting?",
+        "Anadolu",
         "[1]",
         "004_8bbeadb7ac7fca71.txt",
     )

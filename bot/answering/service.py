@@ -13,6 +13,7 @@ from bot.answering.answer import (
     REFUSAL_REASONS,
     Answer,
     Check,
+    Quote,
     Retrieved,
     ShortAnswer,
     Source,
@@ -263,13 +264,16 @@ class AnswerService:
                 )
             )
         if pick:
-            source = self._source(1, pick)
+            sources = [self._source(1, pick)]
             lead = f"{pick.short} — " if pick.short else ""
+            text = f"{lead}{pick.text} [1]"
+            if pick.also:
+                text += f" {pick.also.text} [{self._cite(sources, pick.also)}]"
             answer = Answer(
                 question=question,
                 standalone_question=standalone,
-                text=f"{lead}{pick.text} [1]",
-                sources=[source],
+                text=text,
+                sources=sources,
                 checks=checks,
                 mode="extractive",
                 short_answer=ShortAnswer(pick.short, pick.doc_id, pick.short_start, pick.short_end)
@@ -332,6 +336,16 @@ class AnswerService:
             closest=closest[:3],
             mode=mode,
         )
+
+    def _cite(self, sources: list[Source], pick: Pick) -> int:
+        """The number citing `pick`: its article's source, given one more quote, or a new one."""
+        for source in sources:
+            if source.doc_id == pick.doc_id:
+                chunk_id = self.index.catalog.chunk_at(pick.doc_id, pick.start, pick.end)
+                source.quotes.append(Quote(pick.text, pick.start, pick.end, chunk_id))
+                return source.number
+        sources.append(self._source(len(sources) + 1, pick))
+        return len(sources)
 
     def _source(self, number: int, pick: Pick) -> Source:
         record = self.index.catalog.document(pick.doc_id)

@@ -33,6 +33,7 @@ from bot.answering.reader import (
     add_best_span,
     answer_spans,
     choose,
+    runner_up,
     span_candidates,
     top_sentences,
 )
@@ -86,6 +87,15 @@ class Example:
 def sentence_label(example: Example, sentence: Sentence) -> int:
     """A sentence is right when it holds a gold answer."""
     return int(example.item.answerable and contains_answer(sentence.text, example.item.answers))
+
+
+def quoted_right(example: Example, answer: Candidate) -> bool:
+    """The answer's sentence, or the second sentence quoted after it, holds a gold answer."""
+    second = runner_up(example.candidates, answer)
+    return bool(
+        sentence_label(example, answer.sentence)
+        or (second is not None and sentence_label(example, second.sentence))
+    )
 
 
 def span_label(example: Example, candidate: Candidate) -> int:
@@ -323,10 +333,7 @@ def outcome(example: Example, ranker: Ranker) -> dict:
     wants_span = example.analysis.answer_type.wants_span
     answered = answer is not None and answer.score >= ranker.needed(wants_span, short is not None)
     item = example.item
-    if item.answerable:
-        correct = answered and contains_answer(answer.sentence.text, item.answers)
-    else:
-        correct = not answered
+    correct = (answered and quoted_right(example, answer)) if item.answerable else not answered
     shown = short.span.text if answered and short is not None else ""
     return {
         "answered": answered,
@@ -357,7 +364,7 @@ def choose_thresholds(examples: list[Example], top_n: int) -> Ranker:
         answer, short = choose(e.candidates, span_threshold)
         score.append(answer.score if answer else -1.0)
         quote_only.append(e.analysis.answer_type.wants_span and short is None)
-        right.append(answer is not None and bool(sentence_label(e, answer.sentence)))
+        right.append(answer is not None and quoted_right(e, answer))
         can_answer.append(e.item.answerable)
     score, quote_only = np.array(score), np.array(quote_only)
     right, can_answer = np.array(right, dtype=bool), np.array(can_answer, dtype=bool)
