@@ -192,12 +192,16 @@ class Reader:
         needed = self.ranker.needed(question.answer_type.wants_span, short is not None)
         if answer.score < needed:
             return None, answer.score, needed
-        picked = quote(answer, short, evidence.bodies[answer.sentence.doc_id])
+        body = evidence.bodies[answer.sentence.doc_id]
+        picked = quote(answer, short, body)
         second = runner_up(found, answer)
         if second is not None:
             also = quote(second, None, evidence.bodies[second.sentence.doc_id])
             if also.doc_id != picked.doc_id or also.end <= picked.start or also.start >= picked.end:
                 picked.also = also
+            else:  # "He said ..." quoted with the answer's sentence: one passage of both
+                picked.start, picked.end = min(picked.start, also.start), max(picked.end, also.end)
+                picked.text = body[picked.start : picked.end]
         return picked, answer.score, needed
 
     def _sentences(
