@@ -1,5 +1,5 @@
 """`python -m bot` runs the newsqa command line."""
 
-from bot.frontends.cli import app
+from bot.frontends.cli import run
 
-app()
+run()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Literal
@@ -688,3 +689,29 @@ def discord() -> None:
         if state["debug"]:
             raise
         fail(NewsQAError(f"the Discord bot stopped: {type(exc).__name__}: {exc}"))
+
+
+# One-shot commands that only read the index: nothing is left for the interpreter's teardown to
+# finish once their output is written.
+READ_ONLY_COMMANDS = frozenset({"ask", "search"})
+
+
+def run() -> None:
+    """The `newsqa` command. `ask` and `search` end the process as soon as their output is
+    written and the catalog closed: tearing down the interpreter (spaCy's, OpenVINO's and
+    chromadb's objects and modules) took 0.33-0.43 s of a cold `newsqa ask` of about 2.5 s on
+    the 2-core AMD EPYC. A command that writes (`ingest`, `feeds`) exits as usual, so that the
+    vector store closes in its own time."""
+    if len(sys.argv) < 2 or sys.argv[1] not in READ_ONLY_COMMANDS:
+        app()
+        return
+    code = 0
+    try:
+        app()
+    except SystemExit as exit_:  # None is success; a message (never ours) is a failure
+        code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError):  # a closed pipe (`newsqa ask ... | head -1`) takes nothing
+            stream.flush()
+    os._exit(code)
