@@ -492,6 +492,23 @@ class Catalog:
         )
         return [r[0] for r in rows]
 
+    def mentions(self, phrase: str, doc_ids: Iterable[str] | None = None) -> bool:
+        """Whether some chunk (of `doc_ids`, when given) holds `phrase`'s words in a row, as the
+        lexical index reads them."""
+        tokens = words(phrase)
+        if not tokens:
+            return False
+        sql = (
+            "SELECT 1 FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+            "WHERE chunks_fts MATCH ?"
+        )
+        params: list = ['"' + " ".join(tokens).replace('"', "") + '"']
+        if doc_ids is not None:
+            ids = list(doc_ids)
+            sql += f" AND c.doc_id IN ({','.join('?' * len(ids))})"
+            params += ids
+        return self.db.execute(sql + " LIMIT 1", params).fetchone() is not None
+
     def chunk_frequency(self, word: str) -> int:
         """How many chunks contain `word` (after Porter stemming), for IDF weights."""
         token = re.sub(r"[^\w]", "", word.lower())

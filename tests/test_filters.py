@@ -1,11 +1,15 @@
-"""Filters say what they did: a refusal under a filter blames only the filtered articles, a
-filter that matches nothing fails at once, and a date range reports the undated articles it
-left out (all five seeds are undated)."""
+"""Filters say what they did: a refusal under a filter blames only the filtered articles (and
+without one, only the closest articles when others name what it lacks), a filter that matches
+nothing fails at once, and a date range reports the undated articles it left out (all five seeds
+are undated)."""
 
 from __future__ import annotations
 
 import json
 
+from bot.answering.question import analyse
+from bot.answering.service import AnswerService
+from retrieval.search import SearchFilter
 from tests.conftest import SEEDS
 
 CAPITOL = "What happened on Capitol Hill?"  # only the seed without an outlet mentions it
@@ -17,6 +21,16 @@ def test_a_refusal_under_a_filter_blames_only_the_filtered_articles(seeded_newsq
     assert "the articles matching outlet=CNN never mention Capitol Hill." in result.stdout
     unfiltered = seeded_newsqa("ask", CAPITOL)
     assert "never mention" not in unfiltered.stdout
+
+
+def test_a_refusal_never_says_the_articles_lack_a_name_that_other_articles_mention(seed_index):
+    service = AnswerService(seed_index)
+    question = analyse(CAPITOL)
+    cnn_only = service.retriever.search(CAPITOL, 6, SearchFilter.parse("outlet=CNN")).pool
+    _, checks = service.evidence_checks(question, cnn_only)
+    assert checks[0].detail == "the closest articles never mention Capitol Hill"
+    _, checks = service.evidence_checks(analyse("What did Trump say about Zanzibar?"), cnn_only)
+    assert checks[0].detail == "the articles never mention Zanzibar"
 
 
 def test_a_filter_that_matches_no_article_is_reported_at_once(seeded_newsqa):

@@ -130,7 +130,8 @@ class Coverage:
     """Which articles mention every salient term of the question."""
 
     covering_docs: set[str] = field(default_factory=set)
-    missing: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # as the question writes them
+    missing_terms: list[Term] = field(default_factory=list)  # that no article mentions
 
     @property
     def ok(self) -> bool:
@@ -148,8 +149,8 @@ def coverage(question: Question, articles: dict[str, str]) -> Coverage:
         seen_anywhere |= found
         if len(found) == len(question.salient):
             result.covering_docs.add(doc_id)
-    missing = [t.text for t in question.salient if t.text not in seen_anywhere]
-    result.missing = as_written(question.text, missing)
+    result.missing_terms = [t for t in question.salient if t.text not in seen_anywhere]
+    result.missing = as_written(question.text, [t.text for t in result.missing_terms])
     if not result.covering_docs and not result.missing:
         result.missing = ["all of " + ", ".join(t.text for t in question.salient) + " together"]
     return result

@@ -19,7 +19,7 @@ from bot.answering.answer import (
     Source,
 )
 from bot.answering.conversation import Conversation
-from bot.answering.evidence import coverage
+from bot.answering.evidence import Coverage, coverage
 from bot.answering.language import entity_cache
 from bot.answering.parts import joined_answer, parts_of
 from bot.answering.question import Question, analyse
@@ -183,7 +183,7 @@ class AnswerService:
         if newest and (recency := recency_of(analysis.text, newest)):
             fused = by_recency(fused, recency)  # after fusion, never inside it
         pool = answer_pool(fused)
-        covering, _ = self.evidence_checks(analysis, pool, where)
+        covering = self.coverage_of(analysis, pool).covering_docs
         evidence = self.reader.score(analysis, pool, covering)
         ranked = self.reader.rerank(evidence, pool)
         ranked.sort(key=lambda h: h.chunk.doc_id not in covering)
@@ -292,26 +292,40 @@ class AnswerService:
     ) -> tuple[set[str], list[Check]]:
         """Which retrieved articles may answer, and the checks that decided it. Under a filter,
         a refusal says that only the filtered articles lack the names."""
+        covered = self.coverage_of(analysis, hits)
+        if covered.ok:
+            detail = f"{len(covered.covering_docs)} article(s) mention " + (
+                ", ".join(t.text for t in analysis.salient) or "no names or numbers"
+            )
+        else:
+            detail = (
+                f"the {self.unmentioned(covered, where)}{scoped(where)} never mention "
+                + ", ".join(covered.missing)
+            )
+        return covered.covering_docs, [
+            Check(name="salient terms", passed=covered.ok, detail=detail)
+        ]
+
+    def coverage_of(self, analysis: Question, hits: list[Hit]) -> Coverage:
+        """Which of the articles of `hits` mention everything the question names."""
         articles = {}
         for hit in hits:
             if hit.chunk.doc_id not in articles:
                 record = self.index.catalog.document(hit.chunk.doc_id)
                 if record:
                     articles[hit.chunk.doc_id] = f"{record.title}\n{record.body}"
-        covered = coverage(analysis, articles)
-        checks = [
-            Check(
-                name="salient terms",
-                passed=covered.ok,
-                detail=(
-                    f"{len(covered.covering_docs)} article(s) mention "
-                    + (", ".join(t.text for t in analysis.salient) or "no names or numbers")
-                )
-                if covered.ok
-                else f"the articles{scoped(where)} never mention " + ", ".join(covered.missing),
-            )
-        ]
-        return covered.covering_docs, checks
+        return coverage(analysis, articles)
+
+    def unmentioned(self, covered: Coverage, where: SearchFilter | None) -> str:
+        """Which articles a refusal may say never mention the missing terms: all of them (under
+        the filter) when no indexed article does, else only the closest ones, those retrieved
+        ("Who scored Spain's winning goal against England?" retrieves rugby reports, while other
+        articles do mention Spain)."""
+        catalog, allowed = self.index.catalog, self.retriever.scope(where).doc_ids
+        spellings = [v for t in covered.missing_terms for v in dict.fromkeys([t.text, *t.variants])]
+        if covered.missing_terms and not any(catalog.mentions(v, allowed) for v in spellings):
+            return "articles"
+        return "closest articles"
 
     def refusal(
         self, question: str, hits: list[Hit], checks: list[Check], mode: str = "extractive"
