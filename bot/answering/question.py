@@ -168,7 +168,14 @@ def salient_terms(doc) -> list[Term]:
         text = re.sub(r"[’']s$", "", token.text)
         if not text or token.lower_ in WH_WORDS or token.is_punct:
             continue
-        if token.like_num and re.search(r"\d", text):
+        if (
+            token.is_alpha
+            and token.i
+            and is_number(doc[token.i - 1])
+            and not doc[token.i - 1].whitespace_
+        ):
+            continue  # the unit of "512MB": the number's term finds "512MB" and "512 MB"
+        if is_number(token):
             digits = re.sub(r"[^\d.,]+$", "", text)
             add(Term(text, [digits or text]))  # "800m" is found as 800m or "800 metres"
         elif token.i in skipped:
@@ -182,3 +189,7 @@ def salient_terms(doc) -> list[Term]:
                 if part:
                     add(Term(part, [part.lower()], place=token.i in places))
     return terms
+
+
+def is_number(token) -> bool:
+    return token.like_num and bool(re.search(r"\d", token.text))
