@@ -68,6 +68,13 @@ def test_a_unit_written_onto_a_number_is_found_with_it(service):
     assert "a year" in answer.text
 
 
+def test_a_name_written_with_an_ampersand_is_found(service):
+    """ "K&M" is no word of the article's word list, which splits it at the "&"."""
+    answer = service.ask("How many employees is K&M Shipping moving to the quay?")
+    assert not answer.refused, answer.text
+    assert "40" in answer.text
+
+
 @pytest.mark.xfail(
     strict=True,
     reason=READER_GAP + "near misses are answered: the threshold keeps false refusals under 5%",

@@ -88,7 +88,7 @@ class TextTerms:
             if NUMBER.fullmatch(variant):  # not part of a longer number: 800 in "800m", not "1,800"
                 if re.search(rf"(?<![\d.,]){re.escape(variant)}(?![\d]|[.,]\d)", self.lower):
                     return True
-            elif " " in variant or "." in variant:
+            elif words(variant) != [variant]:  # "new york", "u.s", and "at&t" as one word
                 if re.search(rf"(?<!\w){re.escape(variant)}(?!\w)", self.lower):
                     return True
             elif self.has_word(variant):
