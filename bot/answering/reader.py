@@ -60,7 +60,7 @@ SLOT_WINDOW = 3
 # share as likely to answer: the reader is then unsure between two sentences, and shows both
 # rather than hide the one that may hold the answer. A ratio of probabilities, not a weight
 # fitted to questions; out of fold on the 558 training questions, 0.3 / 0.5 / 0.7 quote a second
-# sentence in about 40% / 22% / 10% of answers (README, "Two quotes").
+# sentence in about 40% / 22% / 10% of answers (docs/evaluation-log.md, "Two quotes").
 SECOND_QUOTE_RATIO = 0.5
 TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*")
 
