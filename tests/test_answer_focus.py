@@ -69,7 +69,7 @@ def test_a_unit_written_onto_a_number_is_found_with_it(service):
 
 
 def test_a_name_written_with_an_ampersand_is_found(service):
-    """ "K&M" is no word of the article's word list, which splits it at the "&"."""
+    """The article's word list splits "K&M" at the "&", so it holds no word "K&M"."""
     answer = service.ask("How many employees is K&M Shipping moving to the quay?")
     assert not answer.refused, answer.text
     assert "40" in answer.text
