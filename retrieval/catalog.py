@@ -439,18 +439,23 @@ class Catalog:
         if not terms:
             return []
         match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+        if doc_ids is None:
+            # The best k by BM25 first, then their chunk ids: joined before ranking, every match
+            # was looked up (seeds + BBC, 533 questions: median 6.7 ms against 4.1 ms, the same
+            # chunks in the same order).
+            sql = (
+                "SELECT c.chunk_id, best.score FROM (SELECT rowid, -bm25(chunks_fts) AS score "
+                "FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?) "
+                "AS best JOIN chunks c ON c.rowid = best.rowid ORDER BY best.score DESC"
+            )
+            return [(r[0], float(r[1])) for r in self.db.execute(sql, (match, k))]
+        ids = list(doc_ids)
         sql = (
             "SELECT c.chunk_id, -bm25(chunks_fts) AS score FROM chunks_fts "
-            "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?"
+            "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
+            f"AND c.doc_id IN ({','.join('?' * len(ids))}) ORDER BY bm25(chunks_fts) LIMIT ?"
         )
-        params: list = [match]
-        if doc_ids is not None:
-            ids = list(doc_ids)
-            sql += f" AND c.doc_id IN ({','.join('?' * len(ids))})"
-            params += ids
-        sql += " ORDER BY bm25(chunks_fts) LIMIT ?"
-        params.append(k)
-        return [(r[0], float(r[1])) for r in self.db.execute(sql, params)]
+        return [(r[0], float(r[1])) for r in self.db.execute(sql, [match, *ids, k])]
 
     def chunks(self, chunk_ids: list[str]) -> dict[str, StoredChunk]:
         """The stored chunks for `chunk_ids`, with their document's citation metadata."""
