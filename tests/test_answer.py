@@ -4,6 +4,16 @@ import json
 
 import pytest
 
+from bot.answering.language import Entity
+from bot.answering.reader import (
+    Candidate,
+    Sentence,
+    choose,
+    opening_span,
+    quote,
+    runner_up,
+    shown_in,
+)
 from bot.answering.service import ANSWER_POOL, AnswerService, answer_pool
 from retrieval.catalog import StoredChunk
 from retrieval.errors import BadInputError, IndexMissingError
@@ -140,6 +150,28 @@ def test_each_retrievers_best_chunks_reach_the_answerer_even_when_fusion_ranks_t
     assert pool[:ANSWER_POOL] == fused
     assert bm25_first in pool and dense_second in pool
     assert neither not in pool
+
+
+def test_the_second_quote_gives_the_short_answer_the_first_lacks():
+    """Unsure between two sentences, the reader quotes both; when only the second shows a name
+    of the kind asked for, the answer opens with it, its offsets in the second's article."""
+    first_body = "The agency's report on the meeting came out on Tuesday."
+    second_body = "Officials met at noon. Anadolu reported the meeting first."
+    first = Sentence("a.txt", 0, len(first_body), first_body, rank=1, index=0)
+    second = Sentence("b.txt", 23, len(second_body), second_body[23:], rank=2, index=1)
+    best, runner = Candidate(first, None, {}, score=0.8), Candidate(second, None, {}, score=0.6)
+    name = Candidate(second, Entity("Anadolu", "ORG", 0, 7), {"showable": 1.0}, score=0.7)
+    found = [best, runner, name]
+
+    answer, short = choose(found, span_threshold=0.1)
+    assert answer is best and short is None
+    pick = quote(answer, first_body)
+    shown_in(pick, opening_span(found, short, runner_up(found, answer), span_threshold=0.1))
+    assert pick.short == "Anadolu" and pick.short_doc_id == "b.txt"
+    assert second_body[pick.short_start : pick.short_end] == "Anadolu"
+
+    runner.score = 0.3  # under half the answer's: not quoted, so it gives no short answer
+    assert opening_span(found, short, runner_up(found, answer), span_threshold=0.1) is None
 
 
 def test_a_sum_opens_the_answer_with_its_scale_word(service, seed_index):

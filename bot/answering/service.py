@@ -276,7 +276,9 @@ class AnswerService:
                 sources=sources,
                 checks=checks,
                 mode="extractive",
-                short_answer=ShortAnswer(pick.short, pick.doc_id, pick.short_start, pick.short_end)
+                short_answer=ShortAnswer(
+                    pick.short, pick.short_doc_id, pick.short_start, pick.short_end
+                )
                 if pick.short
                 else None,
             )
