@@ -311,3 +311,42 @@ def test_train_reads_the_fewest_sentences_that_answer_as_well_within_noise():
     assert fewest_within_noise({6: close, 12: twelve}) == 6
     assert fewest_within_noise({4: far, 12: twelve}) == 12
     assert fewest_within_noise({4: far, 6: close, 12: twelve}) == 6
+
+
+def test_train_chooses_the_span_threshold_with_the_refusals():
+    """A weakly scored answer that opens with its name needs no quote-alone threshold, so the
+    span threshold that lets that name show also lets a near miss, quoted alone, be refused.
+    Chosen for the short answers' F1 alone, the threshold hid the name behind four wrong ones
+    scored just above it, and the near miss had to be answered for the weak answer to be."""
+    from bot.answering.language import Entity
+    from bot.answering.question import analyse
+    from bot.answering.reader import Candidate, Sentence
+    from bot.evaluation.harness import QAItem
+    from bot.evaluation.training import Example, choose_thresholds, outcome
+
+    asked = analyse("Who chairs the board?")
+    assert asked.answer_type.wants_span
+
+    def example(n: int, sentence_score: float, span: tuple[str, float] | None, answer: str):
+        text = f"The board met in Leeds, and Ann Lee{n} and Bob Roe{n} spoke."
+        sentence = Sentence(f"{n}.txt", 0, len(text), text, rank=1, index=0)
+        found = [Candidate(sentence, None, {}, score=sentence_score)]
+        if span is not None:
+            name, score = span
+            start = text.index(name)
+            entity = Entity(name, "PERSON", start, start + len(name))
+            found.append(Candidate(sentence, entity, {"showable": 1.0}, score=score, order=1.0))
+        kind = "factoid" if answer else "unanswerable"
+        item = QAItem(str(n), asked.text, [answer] if answer else [], [], kind)
+        return Example("set", item, str(n), asked, [sentence], {}, set(), None, found)
+
+    weak = example(1, 0.3, ("Ann Lee1", 0.05), "Ann Lee1")
+    near_miss = example(2, 0.35, None, "")
+    sure = [example(n, 0.9, (f"Ann Lee{n}", 0.5), f"Ann Lee{n}") for n in (3, 4)]
+    shown_wrong = [example(n, 0.9, (f"Bob Roe{n}", 0.06), f"Ann Lee{n}") for n in (5, 6, 7, 8)]
+    examples = [weak, near_miss, *sure, *shown_wrong]
+
+    ranker = choose_thresholds(examples, top_n=4)
+    assert ranker.span_threshold <= 0.05
+    assert outcome(weak, ranker)["short"] and not outcome(near_miss, ranker)["answered"]
+    assert all(outcome(e, ranker)["correct"] for e in examples)

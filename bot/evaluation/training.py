@@ -6,9 +6,9 @@ is in the fold that scores it: the prescreen first (the sentences it would not h
 embedded lose what the embedder gave them, `limit_compared`), then the sentence models (the
 sentence order's out-of-fold scores choose the sentences read for spans), then the candidate
 models on those, and the trees that order the spans of each sentence. The refusal thresholds
-are those that answer the most questions right (a refusal of an unanswerable question counts as
-right) on the out-of-fold scores (`choose_thresholds`). The figures printed are those
-out-of-fold figures, per set, with a bootstrap 95% interval.
+and the span threshold are those that answer the most questions right (a refusal of an
+unanswerable question counts as right) on the out-of-fold scores (`choose_thresholds`). The
+figures printed are those out-of-fold figures, per set, with a bootstrap 95% interval.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ TOP_SENTENCES = (4, 6, 8, 12)
 BOOTSTRAP = 2000
 # A user who is refused an answer the articles hold is failed; the threshold keeps that rare.
 MAX_FALSE_REFUSALS = 0.05
+# How many span thresholds `choose_thresholds` tries, evenly spaced over the spans' scores.
+SPAN_THRESHOLDS = 40
 # Inverse L2 strength of the logistic models (scikit-learn C), on standardised features.
 REGULARISATION = 0.5
 # The sentence order's trees: few and small, as ~560 questions can support (LightGBM's
@@ -329,16 +331,15 @@ def candidate_rows(examples: list[Example], answers: bool) -> list[tuple]:
     ]
 
 
-def outcome(example: Example, ranker: Ranker, second_quote: bool = True) -> dict:
+def outcome(example: Example, ranker: Ranker) -> dict:
     """What the reader does with the example: whether it answers, answers right, and shows a
-    (right) short answer; with `second_quote` False, only the answer's own sentence may show one
-    (`choose_thresholds` picks the span threshold so)."""
+    (right) short answer."""
     answer, short = choose(example.candidates, ranker.span_threshold)
     wants_span = example.analysis.answer_type.wants_span
     answered = answer is not None and answer.score >= ranker.needed(wants_span, short is not None)
     item = example.item
     correct = (answered and quoted_right(example, answer)) if item.answerable else not answered
-    second = runner_up(example.candidates, answer) if answered and second_quote else None
+    second = runner_up(example.candidates, answer) if answered else None
     opening = opening_span(example.candidates, short, second, ranker.span_threshold)
     opening = opening if answered else None
     shown = opening.span.text if opening is not None else ""
@@ -351,24 +352,30 @@ def outcome(example: Example, ranker: Ranker, second_quote: bool = True) -> dict
 
 
 def choose_thresholds(examples: list[Example], top_n: int) -> Ranker:
-    """The span threshold with the best F1 of the short answers the answers' own sentences show;
-    then the pair of refusal thresholds (with a short answer or for a phrase question, and for a
-    quote alone where a span was wanted) that answers the most questions right (refusing an
-    unanswerable question is right) among the pairs refusing at most MAX_FALSE_REFUSALS of the
-    answerable. The second quote's short answers are left out of the span threshold's F1: with
-    them, the threshold each tree seed chose moved by noise (0.087 to 0.165 on one), and short
-    answers gained +3.3 [-1.7, +8.7] of 449 out of fold instead of +5.0 [+1.7, +9.0]."""
-    answerable = [e for e in examples if e.item.answerable]
-
-    def f1(span_threshold: float) -> float:
-        ranker = Ranker({}, 0.0, 0.0, span_threshold, top_n)
-        results = [outcome(e, ranker, second_quote=False) for e in answerable]
-        right = sum(r["short"] for r in results)
-        shown = sum(r["shown"] for r in results)
-        return 2 * right / (shown + len(results)) if results else 0.0
-
+    """The span threshold and the pair of refusal thresholds that together answer the most
+    questions right (refusing an unanswerable question is right), among those refusing at most
+    MAX_FALSE_REFUSALS of the answerable. The span threshold decides which refusal threshold a
+    question meets: one showing no short answer where one was wanted needs the higher. It was
+    once chosen alone, for the best F1 of the short answers shown; that choice swung from 0.00 to
+    0.15 between tree seeds and folds, and chosen with the refusals (each choice made on the other
+    folds, tree seeds 0-2) the 558 training questions gained +5.3 [+0.7, +10.0] answered right,
+    short answers -0.3 [-4.3, +3.3] (docs/evaluation-log.md)."""
     spans = sorted({round(c.score, 3) for e in examples for c in e.candidates if c.span})
-    span_threshold = max([0.0, *spans[:: max(1, len(spans) // 200)]], key=f1)
+    best, best_right = None, -1
+    for span_threshold in [0.0, *spans[:: max(1, len(spans) // SPAN_THRESHOLDS)]]:
+        ranker, right = refusal_thresholds(examples, span_threshold, top_n)
+        if right > best_right:
+            best, best_right = ranker, right
+    return best
+
+
+def refusal_thresholds(
+    examples: list[Example], span_threshold: float, top_n: int
+) -> tuple[Ranker, int]:
+    """With this span threshold, the pair of refusal thresholds (with a short answer or for a
+    phrase question, and for a quote alone where a span was wanted) that answers the most
+    questions right among the pairs refusing at most MAX_FALSE_REFUSALS of the answerable; and
+    how many it answers right."""
     score, quote_only, right, can_answer = [], [], [], []
     for e in examples:
         answer, short = choose(e.candidates, span_threshold)
@@ -388,7 +395,7 @@ def choose_thresholds(examples: list[Example], top_n: int) -> Ranker:
             total = np.sum(answered & right) + np.sum(~answered & ~can_answer)
             if refused_wrongly <= MAX_FALSE_REFUSALS and total > best_right:
                 best, best_right = (float(threshold), float(quote_threshold)), total
-    return Ranker({}, best[0], best[1], span_threshold, top_n)
+    return Ranker({}, best[0], best[1], span_threshold, top_n), int(best_right)
 
 
 def interval(values: list[float], rng: random.Random) -> tuple[float, float, float]:
