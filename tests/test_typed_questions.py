@@ -136,3 +136,33 @@ def test_a_place_the_question_names_by_its_people_is_not_its_short_answer():
     assert restates(Entity("India", "GPE", 0, 5), indian)
     assert not restates(Entity("Rajasthan", "GPE", 0, 9), indian)
     assert not restates(Entity("Indian Oil", "ORG", 0, 10), indian)
+
+
+def test_the_span_that_does_what_the_question_asks_about_is_read_as_such():
+    """ "Which firm gave Yahoo its first $2m?" asks for the subject of "gave": Sequoia Capital,
+    not Apple Computer, the subject of another verb of the same sentence."""
+    from bot.answering.evidence import stem
+    from bot.answering.language import entity_cache, parse
+    from bot.answering.question import analyse
+    from bot.answering.syntax import asked_part, span_syntax
+
+    question = "Which firm gave Yahoo its first $2m of funding?"
+    sentence = (
+        "Sequoia Capital gave Yahoo its first $2m of funding in 1995, a year before Apple "
+        "Computer and Cisco Systems backed Yahoo."
+    )
+    (parsed,) = entity_cache().parses([sentence])
+    content = {stem(w) for w in analyse(question).content}
+    asked = [
+        i for i, w in enumerate(parsed.words) if stem(sentence[w.start : w.end].lower()) in content
+    ]
+
+    def features(name):
+        start = sentence.index(name)
+        return span_syntax(parsed, start, start + len(name), asked, asked_part(parse(question)))
+
+    giver, other, year = features("Sequoia Capital"), features("Apple Computer"), features("1995")
+    assert giver["same_part"] and giver["same_verb"]
+    assert other["same_part"] and not other["same_verb"]
+    assert year["same_verb"] and not year["same_part"]
+    assert giver["parse_near_question"] > other["parse_near_question"]

@@ -4,10 +4,10 @@ reader and citation checking.
 
 Questions get the whole pipeline (the parse finds the wh-word and its head noun). Passages get
 the named-entity recogniser alone, which does not depend on the tagger or the parser and is
-about twice as fast, and the sentences read for a phrase answer the tagger and the parser alone,
-for their noun chunks; both lazily, per retrieved sentence, and cached, because running them
-over every article at ingest would cost more than the whole ingest does today (see README, "How
-it works").
+about twice as fast, and the few sentences read for short answers the tagger, the parser and the
+lemmatizer alone, for their noun chunks and their dependency parse; both lazily, per retrieved
+sentence, and cached, because running them over every article at ingest would cost more than the
+whole ingest does today (see README, "How it works").
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from bot.answering.answer_types import PHRASE_LABEL
 from retrieval.spacy_model import load_spacy
 
 PASSAGE_ONLY = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
-# Noun chunks need the parse and the coarse tags, not the entities.
-CHUNKS_ONLY = ("ner", "entity_ruler", "lemmatizer")
+# Noun chunks and the dependency parse need the parse, the coarse tags and the lemmas (a verb
+# is matched by its lemma), not the entities.
+PARSE_ONLY = ("ner", "entity_ruler")
 CACHE_SENTENCES = 50_000
 # The statistical NER of the small model often tags "£6.2bn" as a person or misses "per cent".
 # These token patterns run after it and win over it: a currency sign before a number is money,
@@ -91,6 +92,27 @@ class Entity:
     start: int
     end: int
     joined: bool = False
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word of a parsed sentence: its character span, the index of its head among the
+    sentence's words (its own for the root), its dependency label, coarse tag and lemma."""
+
+    start: int
+    end: int
+    head: int
+    dep: str
+    pos: str
+    lemma: str
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A sentence as the tagger and the parser read it: its words and its noun chunks."""
+
+    words: tuple[Word, ...]
+    chunks: tuple[Entity, ...]
 
 
 def entity(text: str, label: str, start: int, end: int) -> Entity:
@@ -171,49 +193,64 @@ def parse(text: str):
 
 
 class EntityCache:
-    """Entities of sentences, parsed in batches by the entity recogniser and remembered (least
-    recently used first out), since the same articles answer many questions."""
+    """Entities of sentences, read in batches by the entity recogniser, and the parses of
+    sentences, each remembered (least recently used first out), since the same articles answer
+    many questions."""
 
     def __init__(self, capacity: int = CACHE_SENTENCES) -> None:
         self.capacity = capacity
-        self._cache: OrderedDict[tuple[str, bool], tuple[Entity, ...]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, bool], tuple[Entity, ...] | Parsed] = OrderedDict()
         self._lock = threading.Lock()
 
     def entities(self, sentences: list[str]) -> list[tuple[Entity, ...]]:
-        return self._spans(sentences, chunks=False)
+        return self._read(sentences, parsed=False)
+
+    def parses(self, sentences: list[str]) -> list[Parsed]:
+        return self._read(sentences, parsed=True)
+
+    def noun_chunks(self, sentences: list[str]) -> list[tuple[Entity, ...]]:
+        """Each sentence's noun chunks, labelled PHRASE: the short answers of questions that
+        want a phrase or a thing the recogniser has no label for ("shuttle diplomacy")."""
+        return [p.chunks for p in self.parses(sentences)]
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
 
-    def noun_chunks(self, sentences: list[str]) -> list[tuple[Entity, ...]]:
-        """Each sentence's noun chunks, labelled PHRASE: the short answers of questions that
-        want a phrase or a thing the recogniser has no label for ("shuttle diplomacy")."""
-        return self._spans(sentences, chunks=True)
-
-    def _spans(self, sentences: list[str], chunks: bool) -> list[tuple[Entity, ...]]:
+    def _read(self, sentences: list[str], parsed: bool) -> list:
         with self._lock:
-            missing = list(dict.fromkeys(s for s in sentences if (s, chunks) not in self._cache))
+            missing = list(dict.fromkeys(s for s in sentences if (s, parsed) not in self._cache))
         if missing:
-            disable = list(CHUNKS_ONLY if chunks else PASSAGE_ONLY)
+            disable = list(PARSE_ONLY if parsed else PASSAGE_ONLY)
             docs = pipeline().pipe(missing, disable=disable, batch_size=64)
-            parsed = {
-                (text, chunks): tuple(
-                    entity(text, PHRASE_LABEL if chunks else e.label_, e.start_char, e.end_char)
-                    for e in (doc.noun_chunks if chunks else doc.ents)
-                )
+            read = {
+                (text, parsed): parse_of(text, doc) if parsed else entities_of(text, doc)
                 for text, doc in zip(missing, docs, strict=True)
             }
             with self._lock:
-                self._cache.update(parsed)
+                self._cache.update(read)
                 while len(self._cache) > self.capacity:
                     self._cache.popitem(last=False)
         with self._lock:
             found = []
             for sentence in sentences:
-                self._cache.move_to_end((sentence, chunks))
-                found.append(self._cache[(sentence, chunks)])
+                self._cache.move_to_end((sentence, parsed))
+                found.append(self._cache[(sentence, parsed)])
             return found
+
+
+def entities_of(text: str, doc) -> tuple[Entity, ...]:
+    return tuple(entity(text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+
+
+def parse_of(text: str, doc) -> Parsed:
+    return Parsed(
+        tuple(
+            Word(t.idx, t.idx + len(t.text), t.head.i, t.dep_, t.pos_, t.lemma_.lower())
+            for t in doc
+        ),
+        tuple(entity(text, PHRASE_LABEL, c.start_char, c.end_char) for c in doc.noun_chunks),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -27,6 +27,7 @@ from bot.answering.language import Entity, entity_cache, joined_entities, parse
 from bot.answering.question import PEOPLE_LABEL, PLACE_LABELS, Question
 from bot.answering.ranker import Ranker
 from bot.answering.sentence_vectors import SentenceVectors
+from bot.answering.syntax import asked_part, span_syntax
 from retrieval.acronyms import definitions, spelled_out
 from retrieval.catalog import Catalog
 from retrieval.embeddings import Pieces
@@ -483,6 +484,8 @@ def span_candidates(
     asked = {stem(w) for w in words(question.text)}
     places = [e for e in parse(question.text).ents if e.label_ in {*PLACE_LABELS, PEOPLE_LABEL}]
     content = {stem(w) for w in question.content}
+    wanted = asked_part(parse(question.text))
+    parses = entity_cache().parses([s.text for s in sentences]) if any(entities) else []
     head = stem(kind.head.rsplit("-", 1)[-1]) if kind.head else None
     found = []
     best = {
@@ -493,6 +496,13 @@ def span_candidates(
     top_order = max((x.order for x in sentences), default=0.0)
     for rank, (s, ents) in enumerate(zip(sentences, entities, strict=True), 1):
         tokens = [(m.start(), stem(m.group(0).lower())) for m in re.finditer(r"[^\W_]+", s.text)]
+        if ents:
+            parsed = parses[rank - 1]
+            question_words = [
+                i
+                for i, w in enumerate(parsed.words)
+                if stem(s.text[w.start : w.end].lower()) in content
+            ]
         near_question = [i for i, (_, t) in enumerate(tokens) if t in content]
         near_head = [i for i, (_, t) in enumerate(tokens) if head and t == head]
         article = bodies[s.doc_id].lower()
@@ -527,6 +537,7 @@ def span_candidates(
                         "span_asked": sum(stem(w) in asked for w in names) / len(names),
                         "span_has_head": float(bool(head) and head in {stem(w) for w in names}),
                         **slot_fit(evidence.slot, s.pieces, entity),
+                        **span_syntax(parsed, entity.start, entity.end, question_words, wanted),
                     },
                 )
             )

@@ -39,6 +39,7 @@ from bot.answering.reader import (
     top_sentences,
 )
 from bot.answering.service import AnswerService
+from bot.answering.syntax import FEATURES as PARSE_FEATURES
 from bot.evaluation.harness import QAItem, contains_answer
 from retrieval.sentences import sentence_spans
 
@@ -322,13 +323,25 @@ def cross_validate(examples: list[Example], fold_of: list[int], top_n: int) -> N
 
 
 def candidate_rows(examples: list[Example], answers: bool) -> list[tuple]:
-    """(example index, candidate, features, label) of the sentence answers or of the spans."""
+    """(example index, candidate, features, label) of the sentence answers or of the spans. The
+    spans' logistic model, whose scores decide whether a short answer is shown (and so which
+    refusal threshold an answer faces), does not see the parse features (`syntax.FEATURES`):
+    only the trees that put a sentence's spans in order do."""
     return [
-        (i, c, c.features, sentence_label(e, c.sentence) if answers else span_label(e, c))
+        (
+            i,
+            c,
+            c.features if answers else without_parse(c.features),
+            sentence_label(e, c.sentence) if answers else span_label(e, c),
+        )
         for i, e in enumerate(examples)
         for c in e.candidates
         if (c.span is None) == answers
     ]
+
+
+def without_parse(features: dict[str, float]) -> dict[str, float]:
+    return {name: value for name, value in features.items() if name not in PARSE_FEATURES}
 
 
 def outcome(example: Example, ranker: Ranker) -> dict:
