@@ -1,16 +1,17 @@
 """Where a candidate short answer stands in its sentence's dependency parse, against the question.
 
-Three features of a span: how close the span is, along the parse tree, to the
-question's words in the sentence (words next to each other in the text may hang from different
-clauses: in "Sequoia Capital gave Yahoo $2m, as Apple Computer and Cisco Systems had done", Apple
-sits nearer "Yahoo" in the text but Sequoia is the subject of "gave"); whether the span plays the
-part the wh-word plays in the question (the subject of "Which firm gave Yahoo its first $2m?");
-and whether the verb it hangs from is the question's. Only the trees that put the spans of a
-sentence in order see them (`FEATURES`): which span opens the answer, not whether one is shown.
-Out of fold on the 558 training questions (tree seeds 0-2), short answers +6.0 [+1.7, +10.7], the
-questions answered and refused unchanged; in the logistic span model too, short answers +8.3
-out of fold but +2 [-10, +14] on the locked sets, whose false refusals rose from 0.051 to 0.069
-(docs/evaluation-log.md).
+Three features of a span: how close it is, along the parse tree, to the question's words in the
+sentence; whether it plays the part the wh-word plays in the question; and whether the verb it
+hangs from is one of the question's. Asked "Which firm gave Yahoo its first $2m?", the sentence
+"Sequoia Capital gave Yahoo its first $2m in 1995, a year before Apple Computer and Cisco Systems
+backed Yahoo" has three firms, each the subject of a verb beside "Yahoo"; only Sequoia Capital is
+the subject of "gave".
+
+Only the trees that put the spans of a sentence in order see them (`FEATURES`): they decide which
+span opens the answer, not whether one is shown. Out of fold on the 558 training questions (tree
+seeds 0-2), short answers +6.0 [+1.7, +10.7], the questions answered and refused unchanged; in the
+logistic span model too, short answers +8.3 out of fold but +2 [-10, +14] on the locked sets,
+whose false refusals rose from 0.051 to 0.069 (docs/evaluation-log.md).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from bot.answering.language import Parsed, Word
 FEATURES = ("parse_near_question", "same_part", "same_verb")
 SUBJECT = frozenset({"nsubj", "nsubjpass", "csubj", "agent"})
 OBJECT = frozenset({"dobj", "attr", "oprd", "dative"})
-# A word that only qualifies the noun it hangs from ("Yahoo's *first* round", "*Sequoia*
-# Capital") plays that noun's part.
+# A word that only qualifies the noun it hangs from ("*Sequoia* Capital", "its *first* $2m")
+# plays that noun's part.
 QUALIFIER = frozenset({"compound", "amod", "det", "poss", "nummod", "appos", "conj", "flat"})
 VERB_TAGS = frozenset({"VERB", "AUX"})
 WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
