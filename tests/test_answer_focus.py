@@ -30,6 +30,7 @@ def service(tmp_path_factory, embeddings):
         ("Which team did Vellmar Rovers beat 2-1 when Tom Reyes scored?", "Calder Athletic"),
         ("How many net cafes did Freedonian authorities close?", "4,210"),
         ("How much are Calder Athletic ready to bid for Joe Tamsin?", "£1.5m"),  # not "£1.5"
+        ("How much net income did Okaro contribute to Harlow Motors?", "1.7bn euros"),
     ],
 )
 def test_the_short_answer_comes_first(service, question, expected):

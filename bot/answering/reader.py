@@ -64,6 +64,14 @@ SLOT_WINDOW = 3
 # sentence in about 40% / 22% / 10% of answers (docs/evaluation-log.md, "Two quotes").
 SECOND_QUOTE_RATIO = 0.5
 TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*")
+# A currency named by a word after an amount (pounds and dollars, written that way, are as often
+# weights and are written "£" and "$" in news copy).
+CURRENCY_AFTER = re.compile(
+    r"\s+(?:(?:thousand|million|billion|trillion|bn|m)\s+)?"
+    r"(?:euros?|yen|yuan|francs?|kroner|krona|kronor|rupees?|roubles?|rubles?|pesos?|lira)\b",
+    re.IGNORECASE,
+)
+AMOUNT_LABELS = frozenset({"CARDINAL", "MONEY"})
 
 
 @dataclass
@@ -720,10 +728,22 @@ def quote(candidate: Candidate, body: str) -> Pick:
 def shown_in(pick: Pick, short: Candidate) -> None:
     """`short` opens the answer: its text, and its offsets in its own sentence's article."""
     s = short.sentence
-    pick.short = short.span.text
+    start, end = shown_bounds(short)
+    pick.short = s.text[start:end]
     pick.short_doc_id = s.doc_id
-    pick.short_start = s.start + short.span.start
-    pick.short_end = s.start + short.span.end
+    pick.short_start = s.start + start
+    pick.short_end = s.start + end
+
+
+def shown_bounds(short: Candidate) -> tuple[int, int]:
+    """Where a short answer stands in its sentence: its span, with the currency a number is in
+    when a word after it names one ("1.7bn euros"). The small model leaves such a word out of
+    the entity ("1.7bn", a CARDINAL), and a sum shown without its currency misleads."""
+    span = short.span
+    end = span.end
+    if span.label in AMOUNT_LABELS and (unit := CURRENCY_AFTER.match(short.sentence.text, end)):
+        end = unit.end()
+    return span.start, end
 
 
 def is_prose(sentence: str) -> bool:

@@ -35,6 +35,7 @@ from bot.answering.reader import (
     choose,
     opening_span,
     runner_up,
+    shown_bounds,
     span_candidates,
     top_sentences,
 )
@@ -355,7 +356,7 @@ def outcome(example: Example, ranker: Ranker) -> dict:
     second = runner_up(example.candidates, answer) if answered else None
     opening = opening_span(example.candidates, short, second, ranker.span_threshold)
     opening = opening if answered else None
-    shown = opening.span.text if opening is not None else ""
+    shown = opening.sentence.text[slice(*shown_bounds(opening))] if opening is not None else ""
     return {
         "answered": answered,
         "correct": bool(correct),
