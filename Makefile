@@ -52,8 +52,8 @@ SHARED ?= ../shared
 # What the reader's ranker is fitted on: the training pool and our own sets, except bbc_dec,
 # bbc_winter, bbc_solstice, bbc_advent, bbc_frost, bbc_thaw, bbc_ember, bbc_chat, bbc_gale,
 # bbc_sleet, bbc_hail, bbc_rime, bbc_glaze, bbc_drift, bbc_floe, bbc_mist, bbc_haze, bbc_dew,
-# bbc_fern, bbc_moss, bbc_pine, bbc_sage and bbc_reed (locked, never fitted on) and the shared
-# seeds_dev set.
+# bbc_fern, bbc_moss, bbc_pine, bbc_sage, bbc_reed and bbc_moor (locked, never fitted on) and the
+# shared seeds_dev set.
 TRAIN_SETS := $(SHARED)/eval/train/pool.jsonl $(SHARED)/eval/train/pool_seeds.jsonl \
 	$(SHARED)/eval/train/pool_conversations.jsonl eval/seeds_mine.jsonl eval/bbc_tune.jsonl \
 	eval/bbc_check.jsonl eval/bbc_fresh.jsonl eval/bbc_late.jsonl eval/bbc_near_misses.jsonl
@@ -73,7 +73,7 @@ eval: install
 		--qa eval/bbc_floe.jsonl --qa eval/bbc_mist.jsonl --qa eval/bbc_haze.jsonl \
 		--qa eval/bbc_dew.jsonl --qa eval/bbc_fern.jsonl --qa eval/bbc_moss.jsonl \
 		--qa eval/bbc_pine.jsonl --qa eval/bbc_sage.jsonl --qa eval/bbc_reed.jsonl \
-		--qa $(SHARED)/eval/train/pool_conversations.jsonl \
+		--qa eval/bbc_moor.jsonl --qa $(SHARED)/eval/train/pool_conversations.jsonl \
 		--corpus seeds --corpus $(SHARED)/corpora/bbc --out reports/eval
 
 # Ingest, latency and cold start against the peers, then the vector store at 10^4..10^6 chunks.
