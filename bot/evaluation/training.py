@@ -54,7 +54,7 @@ MAX_FALSE_REFUSALS = 0.05
 SPAN_THRESHOLDS = 40
 # Inverse L2 strength of the logistic models (scikit-learn C), on standardised features.
 REGULARISATION = 0.5
-# The sentence order's trees: few and small, as ~560 questions can support (LightGBM's
+# The sentence order's trees: few and small, chosen when ~560 questions were fitted (LightGBM's
 # lambdarank, pairs of sentences of one question or spans of one sentence; only the top 10
 # places count). The spans' trees take the same settings.
 ORDER_PARAMETERS = {
