@@ -50,8 +50,9 @@ clean:
 
 SHARED ?= ../shared
 # What the reader's ranker is fitted on: the training pool, bbc_near_misses, and six of our sets
-# written in the pool's style (bbc_mist to bbc_pine; out of fold they added answers the older sets
-# in other styles took away, docs/evaluation-log.md). Locked, never fitted on: the shared seeds_dev
+# written in the pool's style (bbc_mist to bbc_pine: fitted on, they gained answers on held-out
+# sets in that style, where our sets in other styles lost some; docs/evaluation-log.md).
+# Locked, never fitted on: the shared seeds_dev
 # set, bbc_dec, bbc_winter, bbc_solstice, bbc_advent, bbc_frost, bbc_thaw, bbc_ember, bbc_chat,
 # bbc_gale, bbc_sleet, bbc_hail, bbc_rime, bbc_glaze, bbc_drift, bbc_floe, bbc_sage, bbc_reed and
 # bbc_moor.
