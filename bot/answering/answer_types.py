@@ -110,7 +110,6 @@ ANSWER_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
             "salary",
             "sum",
             "bid",
-            "damages",
             "bill",
             "budget",
             "profit",
