@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -20,6 +21,7 @@ from retrieval.catalog import StoredChunk
 from retrieval.errors import BadInputError
 from retrieval.fusion import Fusion, load_fusion
 from retrieval.index import NewsIndex
+from retrieval.passages import Passages
 from retrieval.plurals import counted
 
 
@@ -169,8 +171,20 @@ class Retriever:
         allowed = scope.doc_ids
         dense, lexical = self.ranked_lists(query, allowed)
         pool = self._fuse(dense, lexical)
-        hits = diversify(pool, k, self.per_article)
+        hits = diversify(pool, k, self.per_article, self.passages())
         return SearchResult(hits, time.perf_counter() - started, pool, scope.note())
+
+    def passages(self, bodies: Mapping[str, str] | None = None) -> Passages:
+        """What grows the chosen chunks into passages; the articles' bodies come from `bodies`
+        when the caller has read them, else from the catalog."""
+
+        def body_of(doc_id: str) -> str | None:
+            if bodies and doc_id in bodies:
+                return bodies[doc_id]
+            record = self.index.catalog.document(doc_id)
+            return record.body if record else None
+
+        return Passages(body_of, self.index.settings.passage_chars)
 
     def ranked_lists(
         self, query: str, allowed: set[str] | None = None
@@ -205,9 +219,16 @@ class Retriever:
         return sorted(hits, key=lambda h: h.score, reverse=True)
 
 
-def diversify(hits: list[Hit], k: int, per_article: int = 3) -> list[Hit]:
+def diversify(
+    hits: list[Hit],
+    k: int,
+    per_article: int = 3,
+    widen: Callable[[Hit, list[Hit]], Hit] | None = None,
+) -> list[Hit]:
     """The first `k` hits keeping at most `per_article` chunks per article and never two chunks
-    that mostly overlap (adjacent chunks share a sentence; that much is fine)."""
+    that mostly overlap (adjacent chunks share a sentence; that much is fine). `widen` grows a
+    chosen hit given those of its article chosen before (`retrieval.passages`); a later chunk
+    mostly inside an earlier passage is then left out."""
     chosen: list[Hit] = []
     for hit in hits:
         same = [h for h in chosen if h.chunk.doc_id == hit.chunk.doc_id]
@@ -215,7 +236,7 @@ def diversify(hits: list[Hit], k: int, per_article: int = 3) -> list[Hit]:
             continue
         if any(mostly_overlap(h.chunk, hit.chunk) for h in same):
             continue
-        chosen.append(hit)
+        chosen.append(widen(hit, same) if widen else hit)
         if len(chosen) == k:
             break
     return chosen

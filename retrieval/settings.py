@@ -46,6 +46,7 @@ class RetrievalSettings(BaseSettings):
     top_k: int = Field(default=6, ge=1, le=50, alias="NEWSQA_TOP_K")
     chunk_chars: int = Field(default=600, ge=100, alias="NEWSQA_CHUNK_CHARS")
     chunk_overlap_sentences: int = Field(default=1, ge=0, alias="NEWSQA_CHUNK_OVERLAP_SENTENCES")
+    passage_chars: int = Field(default=1000, ge=100, alias="NEWSQA_PASSAGE_CHARS")
 
     max_question_chars: int = Field(default=2000, ge=1, alias="NEWSQA_MAX_QUESTION_CHARS")
     max_file_bytes: int = Field(default=20_000_000, ge=1, alias="NEWSQA_MAX_FILE_BYTES")

@@ -1,8 +1,11 @@
 """Hybrid search puts the right seed article first."""
 
+import itertools
+
 import pytest
 
 from retrieval.search import Retriever, SearchFilter
+from retrieval.sentences import sentence_spans
 
 CASES = [
     ("How long did Trump's trip to the Middle East last?", "000_819f83673a16a71b.txt"),
@@ -32,3 +35,24 @@ def test_outlet_filter_and_bad_filters(seed_index):
     assert hits and all(h.chunk.outlet == "CNN" for h in hits)
     with pytest.raises(Exception, match="YYYY-MM-DD"):
         SearchFilter.parse("since=yesterday")
+
+
+def test_hits_are_passages_of_whole_sentences_grown_from_their_chunks(seed_index):
+    """What a person reads and a model answers from is more of the story than the 600-character
+    chunk that matched, never cut mid-sentence, and no two passages repeat each other."""
+    hits = Retriever(seed_index).search("Who delivered the draft plan to the Ukrainians?", k=6).hits
+    catalog, limit = seed_index.catalog, seed_index.settings.passage_chars
+    stored = catalog.chunks([h.chunk.chunk_id for h in hits])
+    for hit in hits:
+        passage, chunk = hit.chunk, stored[hit.chunk.chunk_id]
+        body = catalog.document(passage.doc_id).body
+        assert body[passage.start : passage.end] == passage.text
+        assert passage.start <= chunk.start and chunk.end <= passage.end
+        assert len(passage.text) <= max(limit, len(chunk.text))
+        spans = list(sentence_spans(body))
+        assert passage.start in {s for s, _ in spans} and passage.end in {e for _, e in spans}
+    assert any(len(h.chunk.text) > seed_index.settings.chunk_chars for h in hits)
+    for a, b in itertools.combinations(hits, 2):
+        if a.chunk.doc_id == b.chunk.doc_id:
+            shared = min(a.chunk.end, b.chunk.end) - max(a.chunk.start, b.chunk.start)
+            assert shared < 0.5 * min(len(a.chunk.text), len(b.chunk.text))

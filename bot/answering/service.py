@@ -187,7 +187,9 @@ class AnswerService:
         evidence = self.reader.score(analysis, pool, covering)
         ranked = self.reader.rerank(evidence, pool)
         ranked.sort(key=lambda h: h.chunk.doc_id not in covering)
-        hits = diversify(ranked, k, self.retriever.per_article)
+        hits = diversify(
+            ranked, k, self.retriever.per_article, self.retriever.passages(evidence.bodies)
+        )
         return hits, evidence, covering, time.perf_counter() - started
 
     @staticmethod
