@@ -1,4 +1,4 @@
-"""Hybrid search puts the right seed article first."""
+"""Hybrid search puts the right seed article first and shows each hit as a passage."""
 
 import itertools
 
