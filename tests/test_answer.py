@@ -167,7 +167,7 @@ def test_the_second_quote_gives_the_short_answer_the_first_lacks():
     answer, short = choose(found, span_threshold=0.1)
     assert answer is best and short is None
     pick = quote(answer, first_body)
-    shown_in(pick, opening_span(found, short, runner_up(found, answer), span_threshold=0.1))
+    shown_in(pick, opening_span(found, short, runner_up(found, answer), 0.1), asked=set())
     assert pick.short == "Anadolu" and pick.short_doc_id == "b.txt"
     assert second_body[pick.short_start : pick.short_end] == "Anadolu"
 

@@ -147,6 +147,94 @@ def joined_entities(text: str, entities: tuple[Entity, ...]) -> tuple[Entity, ..
     return tuple(joined)
 
 
+# What a number's written form may carry around it that is not part of it: brackets, quotes and
+# the punctuation after it ("(£424m);").
+NUMBER_OPENING = re.compile(r"^[(\[\"“‘']+")
+NUMBER_CLOSING = re.compile(r"[)\]\"”’',;:.!?]+$")
+NAME_LINKS = frozenset({"compound", "flat"})
+COUNTING = frozenset({"nummod", "quantmod"})
+
+
+def whole_name(text: str, span: Entity, parsed: Parsed, asked: set[str]) -> Entity:
+    """An entity grown to the whole name or number it is part of, as the parse and the written
+    words show it. The small model often stops short: a score split at its dash ("3" of "3-1"),
+    a price without its currency sign ("4.67" of "A$4.67"), a name without a word the parser ties
+    to it as a compound ("Cotton" of "Fearne Cotton", "Swiss" of "Swiss Re", "Bulletin Board" of
+    "OTC Bulletin Board"). A number grows to the whole written word it is in (`written_number`),
+    and a count over the noun it counts ("8 megabits", "10 times": `counted_noun`); a name, word
+    by word, over the capitalised proper nouns beside it that are compounds of one of its words
+    or that one of its words is a compound of. A word of the question (`asked`, lowercased) is
+    never taken in: it names what is asked about, not the answer."""
+    if span.label in NUMBERS:
+        start, end = written_number(text, span.start, span.end)
+        if span.label == "CARDINAL":
+            end = counted_noun(text, start, end, parsed.words, asked)
+    else:
+        start, end = whole_proper_name(text, span.start, span.end, parsed.words, asked)
+    if (start, end) == (span.start, span.end):
+        return span
+    return Entity(text[start:end], span.label, start, end, span.joined)
+
+
+def counted_noun(text: str, start: int, end: int, words: tuple[Word, ...], asked: set[str]) -> int:
+    """Where a bare number ends with the noun it counts after it ("8 megabits", "10 times"),
+    unless the question names that noun."""
+    inside = [i for i, w in enumerate(words) if w.start >= start and w.end <= end]
+    if not inside or inside[-1] + 1 >= len(words):
+        return end
+    n, noun = inside[-1], words[inside[-1] + 1]
+    tied = (words[n].head == n + 1 and words[n].dep in COUNTING) or noun.head == n
+    written = text[noun.start : noun.end]
+    if noun.pos == "NOUN" and tied and noun.start == end + 1 and written.lower() not in asked:
+        return noun.end
+    return end
+
+
+def whole_proper_name(
+    text: str, start: int, end: int, words: tuple[Word, ...], asked: set[str]
+) -> tuple[int, int]:
+    """A name's span grown over the proper nouns beside it that the parse ties to it."""
+    inside = {i for i, w in enumerate(words) if w.start >= start and w.end <= end}
+    if not inside:
+        return start, end
+
+    def joins(i: int) -> bool:
+        w = words[i]
+        written = text[w.start : w.end]
+        tied = (w.head in inside and w.dep in NAME_LINKS) or any(
+            words[j].head == i and words[j].dep in NAME_LINKS for j in inside
+        )
+        return w.pos == "PROPN" and written[:1].isupper() and tied and written.lower() not in asked
+
+    first, last = min(inside), max(inside)
+    while first > 0 and words[first - 1].end + 1 == words[first].start and joins(first - 1):
+        first -= 1
+        inside.add(first)
+    while last + 1 < len(words) and words[last].end + 1 == words[last + 1].start:
+        if not joins(last + 1):
+            break
+        last += 1
+        inside.add(last)
+    return min(start, words[first].start), max(end, words[last].end)
+
+
+def written_number(text: str, start: int, end: int) -> tuple[int, int]:
+    """A number's span grown to the whole word it is written in ("A$4.67", "3-1", "10-15%"),
+    less the brackets, quotes and punctuation around it."""
+    first, last = start, end
+    while first > 0 and not text[first - 1].isspace():
+        first -= 1
+    while last < len(text) and not text[last].isspace():
+        last += 1
+    written = text[first:last]
+    if opening := NUMBER_OPENING.match(written):
+        first += opening.end()
+    if closing := NUMBER_CLOSING.search(written):
+        last -= len(closing.group())
+    first, last = whole_words(text, first, last)
+    return (first, last) if first <= start and last >= end else (start, end)
+
+
 _loading = threading.Lock()
 
 

@@ -43,6 +43,7 @@ from bot.answering.service import AnswerService
 from bot.answering.syntax import FEATURES as PARSE_FEATURES
 from bot.evaluation.harness import QAItem, contains_answer
 from retrieval.sentences import sentence_spans
+from retrieval.terms import words
 
 log = logging.getLogger(__name__)
 FOLDS = 5
@@ -356,7 +357,8 @@ def outcome(example: Example, ranker: Ranker) -> dict:
     second = runner_up(example.candidates, answer) if answered else None
     opening = opening_span(example.candidates, short, second, ranker.span_threshold)
     opening = opening if answered else None
-    shown = opening.sentence.text[slice(*shown_bounds(opening))] if opening is not None else ""
+    asked = set(words(example.analysis.text))
+    shown = opening.sentence.text[slice(*shown_bounds(opening, asked))] if opening else ""
     return {
         "answered": answered,
         "correct": bool(correct),

@@ -1,0 +1,40 @@
+"""A short answer shows the whole name or number as the article writes it, where the entity
+recogniser found only part of it ("Bulletin Board" of "OTC Bulletin Board", "4.67" of "A$4.67"),
+and a count with what it counts ("3 billion webpages", not "3 billion")."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.answering.service import AnswerService
+from retrieval.index import NewsIndex
+from retrieval.ingest import ingest
+from tests.conftest import make_settings
+
+CORPUS = Path(__file__).parent / "names_corpus"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory, embeddings):
+    index = NewsIndex(make_settings(tmp_path_factory.mktemp("names-index")), embeddings)
+    with index.writing():
+        ingest(index, [CORPUS])
+    yield AnswerService(index)
+    index.close()
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("On which board did Lookwise shares start trading?", "OTC Bulletin Board"),
+        ("At what price did Lookwise shares close on their first day?", "A$4.67"),
+        ("How large is the Lookwise search index now?", "3 billion webpages"),
+    ],
+)
+def test_the_short_answer_is_the_whole_name_as_written(service, question, expected):
+    answer = service.ask(question)
+    assert answer.short_answer is not None, answer.text
+    assert answer.short_answer.text == expected
+    assert answer.text.startswith(expected)
+    record = service.index.catalog.document(answer.short_answer.doc_id)
+    assert record.body[answer.short_answer.start : answer.short_answer.end] == expected
