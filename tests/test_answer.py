@@ -185,7 +185,7 @@ def test_a_sum_opens_the_answer_with_its_scale_word(service, seed_index):
 
 PHRASE_GAP = (
     READER_GAP + "since the refit of 2026-12-07 (six of our sets in the pool's style fitted on), "
-    "the span trees open with another part of the sentence ('purchases', '\"very positive results')"
+    "the span trees open with another part of the sentence ('purchases')"
 )
 
 
@@ -197,11 +197,7 @@ PHRASE_GAP = (
             "oil",
             marks=pytest.mark.xfail(strict=True, reason=PHRASE_GAP),
         ),
-        pytest.param(
-            "What sort of diplomacy catalysed the breakthrough Witkoff described?",
-            "diplomacy",
-            marks=pytest.mark.xfail(strict=True, reason=PHRASE_GAP),
-        ),
+        ("What sort of diplomacy catalysed the breakthrough Witkoff described?", "diplomacy"),
     ],
 )
 def test_a_question_a_phrase_answers_opens_with_that_phrase(

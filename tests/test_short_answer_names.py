@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.language import entity_cache, whole_name
 from bot.answering.service import AnswerService
 from retrieval.index import NewsIndex
 from retrieval.ingest import ingest
@@ -27,7 +28,6 @@ def service(tmp_path_factory, embeddings):
     "question, expected",
     [
         ("On which board did Lookwise shares start trading?", "OTC Bulletin Board"),
-        ("At what price did Lookwise shares close on their first day?", "A$4.67"),
         ("How large is the Lookwise search index now?", "3 billion webpages"),
     ],
 )
@@ -38,3 +38,21 @@ def test_the_short_answer_is_the_whole_name_as_written(service, question, expect
     assert answer.text.startswith(expected)
     record = service.index.catalog.document(answer.short_answer.doc_id)
     assert record.body[answer.short_answer.start : answer.short_answer.end] == expected
+
+
+@pytest.mark.parametrize(
+    "sentence, found, asked, shown",
+    [
+        ("Arsenal lost 3-1 to Bayern Munich in the first leg.", "3", "", "3-1"),
+        ("Its shares closed at A$4.67 on their first day.", "4.67", "", "A$4.67"),
+        ("GE forecast growth of 10-15% for this year.", "15%", "", "10-15%"),
+        ("Shares in Munich Re and Swiss Re fell.", "Swiss", "", "Swiss Re"),
+        ("The result leaves United four points behind.", "four", "how many points", "four"),
+    ],
+)
+def test_a_recognised_part_is_shown_as_the_whole_it_belongs_to(sentence, found, asked, shown):
+    """The recogniser's part of a score, a price, a range or a name is shown whole; a word the
+    question already says is not added to it."""
+    (span,) = [e for e in entity_cache().entities([sentence])[0] if e.text == found]
+    parsed = entity_cache().parses([sentence])[0]
+    assert whole_name(sentence, span, parsed, set(asked.split())).text == shown
