@@ -56,7 +56,8 @@ SHARED ?= ../shared
 # set, bbc_dec, bbc_winter, bbc_solstice, bbc_advent, bbc_frost, bbc_thaw, bbc_ember, bbc_chat,
 # bbc_gale, bbc_sleet, bbc_hail, bbc_rime, bbc_glaze, bbc_drift, bbc_floe, bbc_sage, bbc_reed,
 # bbc_moor, bbc_heath, four sets as specific as the pool's questions (bbc_loam, bbc_peat,
-# bbc_sod and bbc_clay), bbc_fen, two-turn conversations in the pool's style, and bbc_marsh.
+# bbc_sod and bbc_clay), bbc_fen, two-turn conversations in the pool's style, bbc_marsh and
+# bbc_bog.
 TRAIN_SETS := $(SHARED)/eval/train/pool.jsonl $(SHARED)/eval/train/pool_seeds.jsonl \
 	$(SHARED)/eval/train/pool_conversations.jsonl eval/bbc_near_misses.jsonl eval/bbc_mist.jsonl \
 	eval/bbc_haze.jsonl eval/bbc_dew.jsonl eval/bbc_fern.jsonl eval/bbc_moss.jsonl eval/bbc_pine.jsonl
@@ -78,7 +79,7 @@ eval: install
 		--qa eval/bbc_pine.jsonl --qa eval/bbc_sage.jsonl --qa eval/bbc_reed.jsonl \
 		--qa eval/bbc_moor.jsonl --qa eval/bbc_heath.jsonl --qa eval/bbc_loam.jsonl \
 		--qa eval/bbc_peat.jsonl --qa eval/bbc_sod.jsonl --qa eval/bbc_clay.jsonl \
-		--qa eval/bbc_fen.jsonl --qa eval/bbc_marsh.jsonl \
+		--qa eval/bbc_fen.jsonl --qa eval/bbc_marsh.jsonl --qa eval/bbc_bog.jsonl \
 		--qa $(SHARED)/eval/train/pool_conversations.jsonl \
 		--corpus seeds --corpus $(SHARED)/corpora/bbc --out reports/eval
 
