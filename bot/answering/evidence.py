@@ -127,9 +127,11 @@ def terms_of(text: str) -> TextTerms:
 
 @dataclass
 class Coverage:
-    """Which articles mention every salient term of the question."""
+    """Which articles mention every salient term of the question; when none does, which
+    mention the most of them (at least one), among those mentioning every number it states."""
 
     covering_docs: set[str] = field(default_factory=set)
+    nearest_docs: set[str] = field(default_factory=set)
     missing: list[str] = field(default_factory=list)  # as the question writes them
     missing_terms: list[Term] = field(default_factory=list)  # that no article mentions
 
@@ -140,15 +142,24 @@ class Coverage:
 
 def coverage(question: Question, articles: dict[str, str]) -> Coverage:
     """`articles` maps doc id -> body (title included). An article covers the question when it
-    mentions all of its salient terms; a term no article mentions is reported as missing."""
+    mentions all of its salient terms; a term no article mentions is reported as missing. An
+    article without a number the question states ("the *2022* World Cup") is about another
+    event, never one of the nearest."""
     result = Coverage()
     seen_anywhere: set[str] = set()
+    numbers = {t.text for t in question.salient if any(c.isdigit() for c in t.text)}
+    named: dict[str, int] = {}
     for doc_id, text in articles.items():
         terms = terms_of(text)
         found = {t.text for t in question.salient if terms.has_term(t)}
         seen_anywhere |= found
+        if numbers <= found:
+            named[doc_id] = len(found)
         if len(found) == len(question.salient):
             result.covering_docs.add(doc_id)
+    most = max(named.values(), default=0)
+    if not result.covering_docs and most:
+        result.nearest_docs = {doc_id for doc_id, n in named.items() if n == most}
     result.missing_terms = [t for t in question.salient if t.text not in seen_anywhere]
     result.missing = as_written(question.text, [t.text for t in result.missing_terms])
     if not result.covering_docs and not result.missing:

@@ -158,7 +158,7 @@ def featurise(
     service: AnswerService, set_name: str, item: QAItem, conversation: Conversation
 ) -> Example:
     analysis, query = service.follow_up(item.question, conversation)
-    hits, evidence, allowed, _ = service.gather(analysis, query, service.settings.top_k, None)
+    hits, evidence, _, allowed, _ = service.gather(analysis, query, service.settings.top_k, None)
     catalog = service.index.catalog
     sources = [catalog.canonical(s) for s in item.sources]
     group = article_group(sources, [h.chunk.doc_id for h in hits], item)
