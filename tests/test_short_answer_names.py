@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.answering.language import entity_cache, whole_name
+from bot.answering.reader import paired_quotes
 from bot.answering.service import AnswerService
 from retrieval.index import NewsIndex
 from retrieval.ingest import ingest
@@ -56,3 +57,21 @@ def test_a_recognised_part_is_shown_as_the_whole_it_belongs_to(sentence, found, 
     (span,) = [e for e in entity_cache().entities([sentence])[0] if e.text == found]
     parsed = entity_cache().parses([sentence])[0]
     assert whole_name(sentence, span, parsed, set(asked.split())).text == shown
+
+
+@pytest.mark.parametrize(
+    "sentence, found, shown",
+    [
+        (
+            'They are the so-called "one-euro jobs" in Germany.',
+            'the so-called "one-euro jobs',
+            'the so-called "one-euro jobs"',
+        ),
+        ('He called them "trackers, not leaders".', '"trackers', "trackers"),
+        ('The "nuclear option" was dropped.', 'The "nuclear option"', 'The "nuclear option"'),
+    ],
+)
+def test_a_short_answer_shows_quotation_marks_in_pairs(sentence, found, shown):
+    start = sentence.index(found)
+    bounds = paired_quotes(sentence, start, start + len(found))
+    assert sentence[slice(*bounds)] == shown

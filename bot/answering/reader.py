@@ -64,6 +64,8 @@ SLOT_WINDOW = 3
 # sentence in about 40% / 22% / 10% of answers (docs/evaluation-log.md, "Two quotes").
 SECOND_QUOTE_RATIO = 0.5
 TOKEN = re.compile(r"[^\W_]+(?:[’'][^\W_]+)*")
+# Double quotation marks, straight and curly: a short answer shows them in pairs.
+QUOTE_MARKS = ('"', "“", "”")
 # A currency named by a word after an amount (pounds and dollars, written that way, are as often
 # weights and are written "£" and "$" in news copy).
 CURRENCY_AFTER = re.compile(
@@ -751,7 +753,23 @@ def shown_bounds(short: Candidate, asked: set[str]) -> tuple[int, int]:
     end = span.end
     if span.label in AMOUNT_LABELS and (unit := CURRENCY_AFTER.match(text, end)):
         end = unit.end()
-    return span.start, end
+    return paired_quotes(text, span.start, end)
+
+
+def paired_quotes(text: str, start: int, end: int) -> tuple[int, int]:
+    """Bounds that show no quotation mark without its pair: a noun chunk ending inside a quote
+    ('the so-called "one-euro jobs') takes the closing mark after it; one starting or ending on
+    a lone mark ('"trackers') leaves it out."""
+    shown = text[start:end]
+    if sum(map(shown.count, QUOTE_MARKS)) % 2 == 0:
+        return start, end
+    if end < len(text) and text[end] in QUOTE_MARKS:
+        return start, end + 1
+    if shown[:1] in QUOTE_MARKS:
+        return start + 1, end
+    if shown[-1:] in QUOTE_MARKS:
+        return start, end - 1
+    return start, end
 
 
 def is_prose(sentence: str) -> bool:
