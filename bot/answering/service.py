@@ -188,9 +188,9 @@ class AnswerService:
         self, analysis: Question, query: str, k: int, where: SearchFilter | None
     ) -> Gathered:
         """Hybrid search, then the candidate pool reranked by its best sentence and made
-        diverse. The articles naming everything the question names come first and may answer.
-        When none of those found does, but every name is in some indexed article, those naming
-        the most of the names may answer: a question often names its story in words its
+        diverse. The articles that may answer come first: those naming everything the question
+        names, or, when none of those found does but every name is in some indexed article,
+        those naming the most of the names: a question often names its story in words its
         article does not use ("Which *Glasgow* club did the Welsh striker join?"), and the
         reader's models, which see that no article names everything (the `covering` feature),
         decide (held out from the fit, our sets in the pool's style gained 3 to 7 questions
@@ -202,14 +202,13 @@ class AnswerService:
             fused = by_recency(fused, recency)  # after fusion, never inside it
         pool = answer_pool(fused)
         covered = self.coverage_of(analysis, pool)
-        covering = covered.covering_docs
+        covering, allowed = covered.covering_docs, self.may_answer(covered, where)
         evidence = self.reader.score(analysis, pool, covering)
         ranked = self.reader.rerank(evidence, pool)
-        ranked.sort(key=lambda h: h.chunk.doc_id not in covering)
+        ranked.sort(key=lambda h: h.chunk.doc_id not in allowed)
         hits = diversify(
             ranked, k, self.retriever.per_article, self.retriever.passages(evidence.bodies)
         )
-        allowed = self.may_answer(covered, where)
         return Gathered(hits, evidence, covering, allowed, time.perf_counter() - started)
 
     @staticmethod
