@@ -193,8 +193,8 @@ class AnswerService:
         those naming the most of the names: a question often names its story in words its
         article does not use ("Which *Glasgow* club did the Welsh striker join?"), and the
         reader's models, which see that no article names everything (the `covering` feature),
-        decide (held out from the fit, our sets in the pool's style gained 3 to 7 questions
-        right each; docs/evaluation-log.md). A name no indexed article has still refuses."""
+        decide (out of fold, four of our locked sets at a time gained 2 to 9 questions right;
+        docs/evaluation-log.md). A name no indexed article has still refuses."""
         started = time.perf_counter()
         fused = self.retriever.search(query, k, where).pool
         newest = newest_date(self.index)
